@@ -1,0 +1,129 @@
+import type { AssuranceLevel, JsonWebKeyLike, Platform } from '@portcullis/protocol';
+
+/**
+ * Store ports: small interfaces with atomic operations. Every adapter (memory, SQLite, Redis,
+ * PostgreSQL) passes the one conformance suite in stores/conformance.ts. Times are epoch
+ * milliseconds passed in by the caller; adapters never read the clock themselves, so TTLs and
+ * expiry are decided by the caller's clock. Adapters throw StoreUnavailableError when the
+ * backing service cannot be reached, and nothing else for I/O trouble.
+ */
+
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
+
+export interface IssuedChallenge {
+  challenge: string;
+  appId: string;
+  expiresAt: number;
+}
+
+export interface ChallengeStore {
+  issue(record: IssuedChallenge): Promise<void>;
+  /**
+   * Atomically removes the challenge and returns it when it existed and had not expired at
+   * `now`; returns null otherwise. Two concurrent consumes of one challenge: exactly one wins.
+   */
+  consume(challenge: string, now: number): Promise<IssuedChallenge | null>;
+}
+
+export interface DeviceRecord {
+  keyId: string;
+  appId: string;
+  platform: Platform;
+  level: AssuranceLevel;
+  publicKeyJwk: JsonWebKeyLike;
+  /** App Attest sign counter; 0 for key types without one. */
+  counter: number;
+  receipt: Uint8Array | null;
+  /** True when registered from a test-kit root (development mode only). */
+  testRoot: boolean;
+  firstSeen: number;
+  lastSeen: number;
+  revokedAt: number | null;
+  revokedReason: string | null;
+}
+
+export type NewDevice = Omit<DeviceRecord, 'lastSeen' | 'revokedAt' | 'revokedReason'>;
+
+export interface DeviceStore {
+  /** Stores a key once. Returns 'exists' (and changes nothing) when the key id is registered. */
+  register(device: NewDevice): Promise<'created' | 'exists'>;
+  get(keyId: string): Promise<DeviceRecord | null>;
+  /**
+   * Compare-and-set of the sign counter: sets it to `next` and `lastSeen` to `now` only when the
+   * stored counter is strictly below `next`. Returns false otherwise (rollback or a concurrent
+   * winner). For key types without a counter, pass `next` = stored + 1 is NOT required: use
+   * `touch`.
+   */
+  advanceCounter(keyId: string, next: number, now: number): Promise<boolean>;
+  touch(keyId: string, now: number): Promise<void>;
+  /** Marks the key revoked; returns false when the key id is unknown. */
+  revoke(keyId: string, reason: string, now: number): Promise<boolean>;
+  list(query: { appId?: string; limit: number; afterKeyId?: string }): Promise<DeviceRecord[]>;
+}
+
+export interface ReplayStore {
+  /**
+   * Records `key` until `now + ttlMs` and returns true when it was not already recorded (and
+   * unexpired). Atomic: of two concurrent calls with one key, exactly one gets true.
+   */
+  firstSeen(key: string, ttlMs: number, now: number): Promise<boolean>;
+}
+
+export type AuditDecision = 'allow' | 'deny' | 'limit' | 'error';
+export type AuditEvent = 'gateway' | 'challenge' | 'attest' | 'assert' | 'admin';
+
+/**
+ * One decision. Never holds a raw token, proof, Authorization value, injected secret or body:
+ * identifiers of devices and users are hashes, tokens are referred to by `jti`.
+ */
+export interface AuditRecord {
+  ts: number;
+  requestId: string;
+  instance: string;
+  event: AuditEvent;
+  decision: AuditDecision;
+  /** Stable client-facing code, or 'ok'. */
+  code: string;
+  /** Precise audit-only sub-code (`apple_nonce_mismatch`), or null. */
+  reason: string | null;
+  appId: string | null;
+  routeId: string | null;
+  method: string | null;
+  path: string | null;
+  clientIp: string | null;
+  deviceIdHash: string | null;
+  userIdHash: string | null;
+  tokenJti: string | null;
+  level: string | null;
+  upstreamStatus: number | null;
+  latencyMs: number | null;
+  /** Audit-safe details (evidence facts, debug credential name, ...). */
+  details: Record<string, string | number | boolean> | null;
+}
+
+export interface AuditQuery {
+  limit: number;
+  since?: number;
+  requestId?: string;
+  decision?: AuditDecision;
+  event?: AuditEvent;
+}
+
+export interface AuditLog {
+  append(record: AuditRecord): Promise<void>;
+  /** Newest first. */
+  query(query: AuditQuery): Promise<AuditRecord[]>;
+}
+
+/** All stores of one shield, plus lifecycle. */
+export interface Stores {
+  challenges: ChallengeStore;
+  devices: DeviceStore;
+  replay: ReplayStore;
+  audit: AuditLog;
+  /** Resolves when every backing service answers; throws StoreUnavailableError otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

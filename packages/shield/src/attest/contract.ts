@@ -41,8 +41,16 @@ export interface VerificationFailure {
   message: string;
 }
 
-export type VerificationResult = { ok: true; evidence: VerifiedEvidence } | VerificationFailure;
-
-export function fail(code: string, kind: VerificationFailure['kind'], message: string): VerificationFailure {
-  return { ok: false, code, kind, message };
+/**
+ * One named verification step and its verdict, in the order performed, so an operator can see
+ * which check refused a device (`portcullis evidence verify`). A step whose input was not given
+ * is `skipped`.
+ */
+export interface StepVerdict {
+  step: string;
+  verdict: 'pass' | 'fail' | 'skipped';
 }
+
+export type VerificationResult =
+  | { ok: true; evidence: VerifiedEvidence; steps: StepVerdict[] }
+  | (VerificationFailure & { steps: StepVerdict[] });

@@ -53,8 +53,7 @@ export interface DeviceStore {
   /**
    * Compare-and-set of the sign counter: sets it to `next` and `lastSeen` to `now` only when the
    * stored counter is strictly below `next`. Returns false otherwise (rollback or a concurrent
-   * winner). For key types without a counter, pass `next` = stored + 1 is NOT required: use
-   * `touch`.
+   * winner). Key types without a counter use `touch` instead.
    */
   advanceCounter(keyId: string, next: number, now: number): Promise<boolean>;
   touch(keyId: string, now: number): Promise<void>;

@@ -54,3 +54,8 @@ export interface StepVerdict {
 export type VerificationResult =
   | { ok: true; evidence: VerifiedEvidence; steps: StepVerdict[] }
   | (VerificationFailure & { steps: StepVerdict[] });
+
+/** Builds a failure (callers add the `steps` performed so far). */
+export function fail(code: string, kind: VerificationFailure['kind'], message: string): VerificationFailure {
+  return { ok: false, code, kind, message };
+}

@@ -114,6 +114,11 @@ export interface AuditLog {
   append(record: AuditRecord): Promise<void>;
   /** Newest first. */
   query(query: AuditQuery): Promise<AuditRecord[]>;
+  /**
+   * Deletes every record with `ts` strictly before `olderThan` (epoch ms) and returns how many
+   * were deleted: the retention job (B-10) calls it with `now - retention`.
+   */
+  prune(olderThan: number): Promise<number>;
 }
 
 /** All stores of one shield, plus lifecycle. */

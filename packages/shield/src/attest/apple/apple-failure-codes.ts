@@ -1,4 +1,4 @@
-import type { VerificationFailure } from '../contract.js';
+import { fail, type VerificationFailure } from '../contract.js';
 
 /** One audit sub-code of the App Attest verifiers, with what it means and how to fix it. */
 export interface AppleFailureCodeInfo {
@@ -210,5 +210,5 @@ const BY_CODE: ReadonlyMap<string, AppleFailureCodeInfo> = new Map(
 export function appleFailure(code: AppleFailureCode, message: string): VerificationFailure {
   const info = BY_CODE.get(code);
   // The type system already restricts `code`; this keeps the table the single source of kinds.
-  return { ok: false, code, kind: info?.kind ?? 'invalid', message };
+  return fail(code, info?.kind ?? 'invalid', message);
 }

@@ -1,0 +1,21 @@
+export type {
+  CreateSoftwareAppAttestDeviceOptions,
+  SoftwareAppAttestDevice,
+} from './apple-app-attest-device.js';
+export { createSoftwareAppAttestDevice } from './apple-app-attest-device.js';
+export type {
+  AppAttestTestAuthority,
+  CreateAppAttestTestAuthorityOptions,
+} from './apple-app-attest-test-authority.js';
+export { APP_ATTEST_NONCE_OID, createAppAttestTestAuthority } from './apple-app-attest-test-authority.js';
+export type {
+  CreateTestCertificateOptions,
+  TestCertificate,
+  TestCertificateExtension,
+  TestIssuer,
+  TestKeyAlgorithm,
+  TestKeyPair,
+  TestKeyUsage,
+  TestName,
+} from './test-pki.js';
+export { createTestCertificate, createTestKeyPair, toPem } from './test-pki.js';

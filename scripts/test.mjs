@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs every test file of the repository with node's test runner (Node 20 has no glob support
-// in --test, so the files are listed here). Extra arguments are passed to the runner, e.g.
-// `npm test -- --test-name-pattern=gateway`.
+// The whole suite: type check, lint, then every test file with node's test runner (Node 20 has
+// no glob support in --test, so the files are listed here). Extra arguments go to the runner,
+// e.g. `npm test -- --test-name-pattern=gateway`. PORTCULLIS_TEST_SKIP_STATIC=1 skips the type
+// check and lint (for quick local runs; CI never sets it).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -28,6 +29,21 @@ files.sort();
 if (files.length === 0) {
   console.error('scripts/test.mjs: no test files found');
   process.exit(1);
+}
+function step(name, command, args) {
+  console.log(`# ${name}: ${command} ${args.join(' ')}`);
+  const run = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  if (run.status !== 0) {
+    console.error(`# ${name} failed`);
+    console.log('0 passed, 1 failed');
+    process.exit(run.status ?? 1);
+  }
+}
+if (process.env.PORTCULLIS_TEST_SKIP_STATIC !== '1') {
+  const bin = (name) => join(root, 'node_modules', '.bin', name);
+  step('type check', bin('tsc'), ['-p', 'tsconfig.json']);
+  step('type check (protocol, no Node types)', bin('tsc'), ['-p', 'packages/protocol/tsconfig.json']);
+  step('lint', bin('biome'), ['ci', '--colors=off', '.']);
 }
 const result = spawnSync(
   process.execPath,

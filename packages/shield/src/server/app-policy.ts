@@ -1,0 +1,33 @@
+import type { EvidenceType } from '@portcullis/protocol';
+import type { DebugCredential } from '../attest/debug/verify-debug-credential.js';
+
+/**
+ * What the attestation endpoints need to know about one app, derived once from the config.
+ * Each evidence verifier reads its own section.
+ */
+export interface AppPolicy {
+  appId: string;
+  audiences: readonly string[];
+  tokenTtlSeconds: number;
+  /** Evidence kinds that may mint a token for this app. */
+  evidence: ReadonlySet<EvidenceType>;
+  debugCredentials: readonly DebugCredential[];
+  ios?: {
+    /** `TEAMID.bundle.id` for each bundle id. */
+    appIds: readonly string[];
+    environments: ReadonlyArray<'development' | 'production'>;
+  };
+  android?: {
+    packageName: string;
+    signingCertSha256: readonly string[];
+    keyAttestation: {
+      policy: 'strict' | 'lenient';
+      minSecurityLevel?: 'software' | 'tee' | 'strongbox';
+      requireVerifiedBoot?: boolean;
+      requireLockedBootloader?: boolean;
+      minOsPatchLevel?: number;
+      minAppVersion?: number;
+    };
+    playIntegrity?: unknown;
+  };
+}

@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ZodType } from 'zod';
+import type { Clock } from '../clock.js';
+import { sha256 } from '../encoding.js';
+import { isShieldError, ShieldError } from '../errors.js';
+import type { AuditEvent, AuditRecord } from '../stores/ports.js';
+import type { AttestOutcome, AttestService } from './attest-service.js';
+import { sendProblem } from './problem.js';
+import { readJsonBody } from './read-json-body.js';
+import { assertRequestSchema, attestRequestSchema, challengeRequestSchema } from './request-schemas.js';
+
+/** The gateway as the public handler sees it: anything that is not a shield endpoint goes there. */
+export interface GatewayHandler {
+  handle(req: IncomingMessage, res: ServerResponse, requestId: string, clientIp: string): void;
+}
+
+export interface PublicHandlerOptions {
+  attest: AttestService;
+  gateway: GatewayHandler;
+  jwks(): { body: string; etag: string; cacheControl: string };
+  ready(): Promise<boolean>;
+  audit(record: Omit<AuditRecord, 'instance'>): void;
+  clock: Clock;
+  /** Limit for the attestation endpoints' JSON bodies. */
+  maxAttestBodyBytes: number;
+  resolveClientIp(req: IncomingMessage): string;
+  onError(error: unknown, requestId: string): void;
+}
+
+type Endpoint = {
+  event: AuditEvent;
+  run(body: unknown, outcome: AttestOutcome): Promise<unknown>;
+  schema: ZodType;
+};
+
+/** Hash prefix used wherever an identifier must be correlatable but not readable. */
+export function idHash(value: string): string {
+  return sha256(value).toString('hex').slice(0, 32);
+}
+
+/**
+ * The public listener's request handler: the shield's own endpoints (protocol §2) are answered
+ * here, everything else is the gateway's. Exact path matches only; any other form of these paths
+ * falls to the gateway, whose default deny refuses it.
+ */
+export function createPublicHandler(options: PublicHandlerOptions) {
+  const { attest } = options;
+  const endpoints = new Map<string, Endpoint>([
+    [
+      '/v1/challenge',
+      {
+        event: 'challenge',
+        schema: challengeRequestSchema,
+        run: (body, outcome) => attest.challenge((body as { appId: string }).appId, outcome),
+      },
+    ],
+    [
+      '/v1/attest',
+      { event: 'attest', schema: attestRequestSchema, run: (body, outcome) => attest.attest(body as never, outcome) },
+    ],
+    [
+      '/v1/assert',
+      { event: 'assert', schema: assertRequestSchema, run: (body, outcome) => attest.assert(body as never, outcome) },
+    ],
+  ]);
+
+  async function runEndpoint(
+    endpoint: Endpoint,
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    clientIp: string,
+  ): Promise<void> {
+    const started = options.clock.now();
+    const outcome: AttestOutcome = { appId: null, keyId: null, level: null, jti: null, details: {} };
+    let code = 'ok';
+    let reason: string | null = null;
+    let decision: AuditRecord['decision'] = 'allow';
+    try {
+      const raw = await readJsonBody(req, options.maxAttestBodyBytes);
+      const parsed = endpoint.schema.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new ShieldError('bad_request', 'request_shape_invalid', {
+          message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`,
+        });
+      }
+      const result = await endpoint.run(parsed.data, outcome);
+      const body = JSON.stringify(result);
+      res.statusCode = 200;
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('cache-control', 'no-store');
+      res.setHeader('x-request-id', requestId);
+      res.end(body);
+    } catch (error) {
+      const shieldError = isShieldError(error) ? error : undefined;
+      if (shieldError === undefined) options.onError(error, requestId);
+      const failure = shieldError ?? new ShieldError('internal_error', 'unexpected_error');
+      code = failure.code;
+      reason = failure.reason;
+      decision = failure.code === 'internal_error' || failure.status >= 500 ? 'error' : 'deny';
+      sendProblem(res, failure.code, requestId, {
+        ...(failure.retryAfter !== undefined ? { retryAfter: failure.retryAfter } : {}),
+        // Only our own validation messages are shown; verifier messages stay in the audit log.
+        ...(failure.code === 'bad_request' ? { detail: failure.message } : {}),
+        ...(failure.code === 'payload_too_large' ? { headers: { connection: 'close' } } : {}),
+      });
+    } finally {
+      options.audit({
+        ts: started,
+        requestId,
+        event: endpoint.event,
+        decision,
+        code,
+        reason,
+        appId: outcome.appId,
+        routeId: null,
+        method: req.method ?? null,
+        path: req.url ?? null,
+        clientIp,
+        deviceIdHash: outcome.keyId === null ? null : idHash(outcome.keyId),
+        userIdHash: null,
+        tokenJti: outcome.jti,
+        level: outcome.level,
+        upstreamStatus: null,
+        latencyMs: options.clock.now() - started,
+        details: Object.keys(outcome.details).length === 0 ? null : outcome.details,
+      });
+    }
+  }
+
+  function sendJson(res: ServerResponse, status: number, body: string, requestId: string, cacheControl = 'no-store') {
+    res.statusCode = status;
+    res.setHeader('content-type', 'application/json');
+    res.setHeader('cache-control', cacheControl);
+    res.setHeader('x-request-id', requestId);
+    res.end(body);
+  }
+
+  return function handle(req: IncomingMessage, res: ServerResponse): void {
+    const requestId = randomUUID();
+    const clientIp = options.resolveClientIp(req);
+    const url = req.url ?? '';
+    const endpoint = endpoints.get(url);
+    if (endpoint !== undefined) {
+      if (req.method !== 'POST') {
+        sendProblem(res, 'method_not_allowed', requestId, { headers: { allow: 'POST' } });
+        return;
+      }
+      void runEndpoint(endpoint, req, res, requestId, clientIp);
+      return;
+    }
+    if (url === '/.well-known/jwks.json' || url === '/livez' || url === '/readyz') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        sendProblem(res, 'method_not_allowed', requestId, { headers: { allow: 'GET, HEAD' } });
+        return;
+      }
+      if (url === '/livez') {
+        sendJson(res, 200, '{"status":"ok"}', requestId);
+      } else if (url === '/readyz') {
+        options.ready().then(
+          (ready) => sendJson(res, ready ? 200 : 503, ready ? '{"status":"ready"}' : '{"status":"not ready"}', requestId),
+          () => sendJson(res, 503, '{"status":"not ready"}', requestId),
+        );
+      } else {
+        const jwks = options.jwks();
+        if (req.headers['if-none-match'] === jwks.etag) {
+          res.statusCode = 304;
+          res.setHeader('etag', jwks.etag);
+          res.setHeader('cache-control', jwks.cacheControl);
+          res.end();
+          return;
+        }
+        res.setHeader('etag', jwks.etag);
+        sendJson(res, 200, jwks.body, requestId, jwks.cacheControl);
+      }
+      return;
+    }
+    options.gateway.handle(req, res, requestId, clientIp);
+  };
+}

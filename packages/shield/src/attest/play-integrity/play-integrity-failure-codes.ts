@@ -62,7 +62,7 @@ export const PLAY_INTEGRITY_FAILURE_CODES = [
     kind: 'unavailable',
     meaning:
       'Google refused the service account: the OAuth token request failed or decodeIntegrityToken answered 401/403.',
-    fix: 'Use a service account key of the Google Cloud project linked to the app in Play Console, with the Play Integrity API enabled.',
+    fix: 'Use a key of the Cloud project linked to the app in Play Console, with the Play Integrity API on; check the host clock.',
   },
   {
     code: 'play_token_rejected',

@@ -1,0 +1,242 @@
+import { ASSURANCE_LEVELS, SHIELD_HEADER_PREFIX } from '@portcullis/protocol';
+import { z } from 'zod';
+import {
+  durationSeconds,
+  formatted,
+  intField,
+  intFieldWithDefault,
+  optionalIntField,
+  parseUrl,
+  reportDuplicates,
+  reportIssue,
+  urlField,
+} from './fields.js';
+import { isReservedRoutePattern, parseRoutePattern } from './route-pattern.js';
+import { scanReferences } from './scan-references.js';
+
+const REFUSED_METHODS = new Set(['TRACE', 'TRACK', 'CONNECT']);
+
+/** Headers the gateway owns: framing, hop-by-hop, forwarding facts, request id. */
+const REFUSED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-real-ip',
+  'x-request-id',
+]);
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
+const PUBLIC_CONFLICTS = {
+  token: 'require a token',
+  level: 'require an assurance level',
+  apps: 'be limited to apps',
+  proof: 'require a proof',
+} as const;
+
+const limitSchema = z
+  .strictObject({
+    per: z
+      .enum(['device', 'user', 'ip', 'app', 'route', 'global'])
+      .describe(
+        'What is counted: device (cnf.kid), user (H(Authorization)), ip (client IP), app, route or global.',
+      ),
+    max: intField(1, 1_000_000_000).describe('Requests allowed per window.'),
+    window: durationSeconds(1, 31 * 86400).describe('Window: 30s, 15m, 1h, 1d or seconds.'),
+  })
+  .describe('A rate limit.');
+
+/** `post-payments-session` for POST /payments/session: stable, readable, id-safe. */
+function deriveRouteId(methods: readonly string[], path: string): string {
+  const slug = path
+    .replaceAll('**', 'rest')
+    .replaceAll('*', 'any')
+    .toLowerCase()
+    .replace(/[^a-z0-9._]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return `${methods.join('-').toLowerCase()}-${slug === '' ? 'root' : slug}`.slice(0, 64);
+}
+
+/**
+ * One route of the gateway. Threat A9-03: protection is never implicit, so a route is either
+ * `public: true` or has `require.token: true`.
+ */
+export const routeSchema = z
+  .strictObject({
+    id: formatted('routeId')
+      .optional()
+      .describe('Stable id for audit and metrics. Default: methods and path.'),
+    match: z
+      .strictObject({
+        methods: z
+          .array(formatted('method'))
+          .min(1)
+          .default(['GET'])
+          .describe('Upper-case methods; TRACE, TRACK and CONNECT are refused.'),
+        path: z.string().describe('Canonical path; a last segment * matches one segment, ** the rest.'),
+      })
+      .describe('Which requests the route takes.'),
+    upstream: urlField({
+      protocols: ['http', 'https'],
+      code: 'upstream_invalid',
+      allowCredentials: false,
+      allowQuery: false,
+      example: 'http://127.0.0.1:3000',
+    }).describe('Where matching requests go: http(s)://host[:port][/base-path].'),
+    stripPrefix: z.string().optional().describe('Leading part of the path removed before forwarding.'),
+    public: z.boolean().default(false).describe('true: no token needed. Must be explicit (A9-03).'),
+    require: z
+      .strictObject({
+        token: z.boolean().describe('Require an app token. Must be written out (A9-03).'),
+        level: z.enum(ASSURANCE_LEVELS).optional().describe('Lowest accepted assurance level.'),
+        apps: z.array(formatted('appId')).min(1).optional().describe('Only tokens of these apps.'),
+        proof: z.boolean().default(false).describe('Require a per-request proof (Portcullis-Proof).'),
+      })
+      .optional()
+      .describe('What a request must carry.'),
+    inject: z
+      .strictObject({
+        headers: z
+          .record(formatted('headerName'), z.string())
+          .default({})
+          .describe(`Headers set on the upstream request; values may hold \${secret:NAME}.`),
+      })
+      .optional()
+      .describe('What the gateway adds before forwarding.'),
+    limits: z.array(limitSchema).default([]).describe('Rate limits; all must pass.'),
+    maxBodyBytes: optionalIntField(0, 1024 ** 3).describe('Request body limit; at most http.maxBodyBytes.'),
+    timeouts: z
+      .strictObject({
+        connectMs: intFieldWithDefault(50, 60_000, 2000).describe('Upstream connect timeout.'),
+        headersMs: intFieldWithDefault(100, 300_000, 10_000).describe('Upstream response headers timeout.'),
+        bodyMs: intFieldWithDefault(100, 3_600_000, 30_000).describe('Upstream body idle timeout.'),
+      })
+      .prefault({})
+      .describe('Upstream timeouts in milliseconds.'),
+    tls: z
+      .strictObject({
+        caFile: z.string().min(1).describe('PEM file of the CA that signs the upstream’s certificate.'),
+      })
+      .optional()
+      .describe('Trust for an https upstream with a private CA (A10-05).'),
+  })
+  .superRefine((route, ctx) => {
+    const parsed = parseRoutePattern(route.match.path);
+    if (!parsed.ok) {
+      reportIssue(ctx, {
+        path: ['match', 'path'],
+        code: 'route_path_invalid',
+        message: parsed.message,
+        fix: parsed.fix,
+      });
+    } else if (isReservedRoutePattern(parsed.pattern)) {
+      reportIssue(ctx, {
+        path: ['match', 'path'],
+        code: 'route_reserved_path',
+        message: 'this path lies under the shield’s own endpoints (/v1/, /.well-known/, /livez, /readyz)',
+        fix: 'choose another path prefix; the shield serves these itself',
+      });
+    }
+    route.match.methods.forEach((method, index) => {
+      if (REFUSED_METHODS.has(method)) {
+        reportIssue(ctx, {
+          path: ['match', 'methods', index],
+          code: 'route_method_refused',
+          message: `${method} is never proxied`,
+          fix: `remove ${method}`,
+        });
+      }
+    });
+    reportDuplicates(ctx, route.match.methods, ['match', 'methods'], 'method');
+
+    const require = route.require;
+    if (route.public) {
+      for (const key of ['token', 'level', 'apps', 'proof'] as const) {
+        const value = require?.[key];
+        if (value !== undefined && value !== false) {
+          reportIssue(ctx, {
+            path: ['require', key],
+            code: 'route_public_with_token',
+            message: `a public route cannot ${PUBLIC_CONFLICTS[key]}`,
+            fix: 'remove public: true to protect the route, or remove this requirement',
+          });
+        }
+      }
+    } else if (require === undefined || !require.token) {
+      reportIssue(ctx, {
+        path: require === undefined ? [] : ['require', 'token'],
+        code: 'route_unprotected',
+        message: 'the route is not public and does not require a token',
+        fix: 'add `require: { token: true }`, or `public: true` if the route is deliberately open',
+      });
+    }
+
+    if (route.stripPrefix !== undefined) {
+      const prefix = route.stripPrefix;
+      const path = route.match.path;
+      const boundary = path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
+      if (!prefix.startsWith('/') || prefix === '/' || !boundary) {
+        reportIssue(ctx, {
+          path: ['stripPrefix'],
+          code: 'route_strip_prefix',
+          message: 'stripPrefix must be a leading part of match.path that ends at a "/"',
+          fix: 'use e.g. /stripe for the path /stripe/**',
+        });
+      }
+    }
+
+    for (const [name, value] of Object.entries(route.inject?.headers ?? {})) {
+      if (REFUSED_HEADERS.has(name) || name.startsWith(SHIELD_HEADER_PREFIX)) {
+        reportIssue(ctx, {
+          path: ['inject', 'headers', name],
+          code: 'route_header_refused',
+          message: `the gateway owns the ${name} header`,
+          fix: 'inject another header',
+        });
+      }
+      if (CONTROL.test(value)) {
+        reportIssue(ctx, {
+          path: ['inject', 'headers', name],
+          code: 'secret_invalid_characters',
+          message: 'the header value contains a control character (CR, LF, NUL, ...)',
+          fix: 'remove control characters from the value and from what it references',
+        });
+      }
+      const scanned = scanReferences(value);
+      const unresolved = scanned.ok
+        ? scanned.parts.find((p) => p.type === 'reference' && p.kind !== 'secret')
+        : undefined;
+      if (!scanned.ok || unresolved !== undefined) {
+        reportIssue(ctx, {
+          path: ['inject', 'headers', name],
+          code: 'reference_invalid',
+          message: scanned.ok ? `an \${env:} or \${file:} reference was not resolved` : scanned.message,
+          fix: scanned.ok ? 'load the config with loadConfigFile or parseConfig' : scanned.fix,
+        });
+      }
+    }
+
+    if (route.tls !== undefined && parseUrl(route.upstream)?.protocol !== 'https:') {
+      reportIssue(ctx, {
+        path: ['tls'],
+        code: 'value_conflict',
+        message: 'tls applies only to an https upstream',
+        fix: 'use an https:// upstream, or remove tls',
+      });
+    }
+  })
+  .transform((route) => ({ ...route, id: route.id ?? deriveRouteId(route.match.methods, route.match.path) }));

@@ -1,0 +1,230 @@
+import { z } from 'zod';
+import { appSchema } from './app-schema.js';
+import { checkConfigRules } from './check-config-rules.js';
+import {
+  formatted,
+  hostField,
+  intFieldWithDefault,
+  ipOrCidrField,
+  optionalIntField,
+  reportIssue,
+  urlField,
+} from './fields.js';
+import { routeSchema } from './route-schema.js';
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
+const secretValue = z.string().superRefine((value, ctx) => {
+  if (value === '') {
+    reportIssue(ctx, {
+      path: [],
+      code: 'secret_empty',
+      message: 'the secret is empty; the shield never starts with an empty provider secret (A8-05)',
+      fix: 'give the referenced environment variable or file a value',
+    });
+  } else if (CONTROL.test(value)) {
+    reportIssue(ctx, {
+      path: [],
+      code: 'secret_invalid_characters',
+      message: 'the secret contains a control character (CR, LF, NUL, ...) and cannot go into a header',
+      fix: 'remove the control characters from the referenced value',
+    });
+  }
+});
+
+const storeSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('memory').describe('In-process; lost on restart. Tests and demos.') }),
+  z.strictObject({
+    kind: z.literal('sqlite').describe('Embedded SQLite (WAL) for one instance.'),
+    path: z.string().min(1).default('./data/portcullis.db').describe('Database file.'),
+  }),
+  z.strictObject({
+    kind: z.literal('redis+postgres').describe('Redis and PostgreSQL shared by several instances.'),
+    redisUrl: urlField({
+      protocols: ['redis', 'rediss'],
+      code: 'invalid_format',
+      allowCredentials: true,
+      allowQuery: true,
+      example: 'redis://127.0.0.1:6379',
+    }).describe(`Redis URL; use \${env:NAME} when it holds a password.`),
+    postgresUrl: urlField({
+      protocols: ['postgres', 'postgresql'],
+      code: 'invalid_format',
+      allowCredentials: true,
+      allowQuery: true,
+      example: 'postgres://portcullis@127.0.0.1:5432/portcullis',
+    }).describe(`PostgreSQL URL; use \${env:NAME} when it holds a password.`),
+  }),
+]);
+
+/**
+ * The one schema of `portcullis.yaml`. It yields the TypeScript type (`Config`), the JSON Schema
+ * for editors (`configJsonSchema()`), and the defaults. Every object is strict: an unknown key
+ * is an error, never ignored. Cross-field rules run once every field is valid.
+ */
+export const configSchema = z
+  .strictObject({
+    mode: z
+      .enum(['production', 'development'])
+      .default('production')
+      .describe(
+        'development: may trust test-kit roots and use an http issuer. Never with NODE_ENV=production.',
+      ),
+    issuer: urlField({
+      protocols: ['https', 'http'],
+      code: 'invalid_format',
+      allowCredentials: false,
+      allowQuery: false,
+      example: 'https://shield.example.com',
+    }).describe(
+      'The shield’s public URL; the `iss` of its tokens. https in production (http only on loopback).',
+    ),
+    instanceId: formatted('instanceId').optional().describe('Name of this instance in audit records.'),
+    listen: z
+      .strictObject({
+        host: hostField().default('127.0.0.1').describe('Address of the public listener.'),
+        port: intFieldWithDefault(1, 65535, 8080).describe('Port of the public listener.'),
+      })
+      .prefault({})
+      .describe('The public listener (attestation endpoints, JWKS, gateway).'),
+    admin: z
+      .strictObject({
+        host: hostField()
+          .default('127.0.0.1')
+          .describe('Address of the admin listener (keep it on loopback).'),
+        port: intFieldWithDefault(1, 65535, 9090).describe('Port of the admin listener.'),
+        tokenSha256: formatted('sha256Hex')
+          .transform((hex) => hex.toLowerCase())
+          .describe('SHA-256 (hex) of the admin bearer token.'),
+      })
+      .optional()
+      .describe('The admin listener (API, dashboard, metrics). Absent: no admin listener.'),
+    http: z
+      .strictObject({
+        maxBodyBytes: intFieldWithDefault(0, 1024 ** 3, 1024 * 1024).describe('Largest request body.'),
+        maxUrlBytes: intFieldWithDefault(256, 65536, 8192).describe('Longest request target.'),
+        maxHeaders: intFieldWithDefault(8, 1000, 100).describe('Most request headers.'),
+        headersTimeoutMs: intFieldWithDefault(1000, 300_000, 15_000).describe(
+          'Time to receive request headers.',
+        ),
+        requestTimeoutMs: intFieldWithDefault(1000, 3_600_000, 30_000).describe(
+          'Time to receive a whole request.',
+        ),
+        keepAliveTimeoutMs: intFieldWithDefault(0, 600_000, 5000).describe('Idle keep-alive time.'),
+        trustedProxies: z
+          .array(ipOrCidrField())
+          .default([])
+          .describe('Proxies whose Forwarded/X-Forwarded-For is believed (IPs or CIDRs).'),
+      })
+      .prefault({})
+      .describe('Limits of the public listener.'),
+    store: storeSchema
+      .prefault({ kind: 'sqlite' })
+      .describe('Where challenges, devices, replay marks, limits and audit are kept. Default: sqlite.'),
+    keys: z
+      .strictObject({
+        dir: z.string().min(1).default('./data/keys').describe('Folder of the token signing keys.'),
+        alg: z.enum(['ES256', 'EdDSA']).default('ES256').describe('Signing algorithm of new keys.'),
+        rotateEveryDays: optionalIntField(1, 365).describe(
+          'Rotate the signing key this often. Absent: manual.',
+        ),
+        publishAheadSeconds: intFieldWithDefault(0, 30 * 86400, 0).describe(
+          'Publish a new key in the JWKS this long before signing with it.',
+        ),
+      })
+      .prefault({})
+      .describe('App token signing keys.'),
+    tokens: z
+      .strictObject({
+        clockToleranceSeconds: intFieldWithDefault(0, 60, 30).describe('Leeway on exp and iat.'),
+        maxTtlSeconds: intFieldWithDefault(30, 86400, 3600).describe(
+          'Upper bound of every app’s tokenTtlSeconds.',
+        ),
+      })
+      .prefault({})
+      .describe('App tokens.'),
+    challenges: z
+      .strictObject({
+        ttlSeconds: intFieldWithDefault(10, 600, 300).describe('Lifetime of an attestation challenge.'),
+      })
+      .prefault({})
+      .describe('Attestation challenges.'),
+    trust: z
+      .strictObject({
+        appleRootsFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('PEM file replacing the built-in Apple App Attestation root.'),
+        androidRootsFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('PEM file replacing the built-in Google attestation roots.'),
+        androidRevocation: z
+          .strictObject({
+            file: z.string().min(1).optional().describe('Local copy of the status list (JSON).'),
+            url: urlField({
+              protocols: ['https'],
+              code: 'invalid_format',
+              allowCredentials: false,
+              allowQuery: true,
+              example: 'https://android.googleapis.com/attestation/status',
+            })
+              .optional()
+              .describe('Where to fetch the status list.'),
+            refreshSeconds: intFieldWithDefault(60, 86400, 3600).describe('Refresh interval.'),
+            maxAgeSeconds: intFieldWithDefault(3600, 30 * 86400, 172_800).describe(
+              'A list older than this is stale.',
+            ),
+            onStale: z
+              .enum(['refuse', 'allow'])
+              .default('refuse')
+              .describe('refuse: refuse Android key attestations while the list is stale.'),
+          })
+          .prefault({})
+          .describe('Android attestation revocation status list.'),
+      })
+      .prefault({})
+      .describe('Trust anchors and revocation.'),
+    logging: z
+      .strictObject({
+        level: z
+          .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+          .default('info')
+          .describe('Lowest level logged.'),
+      })
+      .prefault({})
+      .describe('Logging.'),
+    apps: z
+      .record(formatted('appId'), appSchema)
+      .default({})
+      .transform((apps) =>
+        Object.fromEntries(
+          Object.entries(apps).map(([appId, app]) => [
+            appId,
+            { ...app, audiences: app.audiences ?? [appId] },
+          ]),
+        ),
+      )
+      .describe('Registered apps, by app id.'),
+    secrets: z
+      .record(formatted('secretName'), secretValue)
+      .default({})
+      .describe(
+        `Provider secrets, by name; write \${env:NAME} or \${file:PATH}, inject with \${secret:NAME}.`,
+      ),
+    routes: z.array(routeSchema).default([]).describe('Gateway routes. No two may match the same request.'),
+  })
+  .superRefine(checkConfigRules)
+  .describe('Portcullis shield configuration (portcullis.yaml).');
+
+/** A loaded, validated, deep-frozen configuration. */
+export type Config = z.output<typeof configSchema>;
+/** The file as written, before defaults. */
+export type ConfigInput = z.input<typeof configSchema>;
+/** One app of `Config.apps`. */
+export type AppConfig = Config['apps'][string];
+/** One route of `Config.routes`. */
+export type RouteConfig = Config['routes'][number];

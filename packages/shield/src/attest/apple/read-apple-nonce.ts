@@ -1,5 +1,5 @@
 import { AsnConvert, AsnProp, AsnPropTypes } from '@peculiar/asn1-schema';
-import type { Certificate } from '@peculiar/asn1-x509';
+import type { CertificateFields } from './parse-certificate.js';
 
 /** OID of the App Attest nonce extension in the credential certificate. */
 export const APPLE_NONCE_EXTENSION_OID = '1.2.840.113635.100.8.2';
@@ -19,7 +19,7 @@ export type ReadAppleNonceResult =
  * (Apple step 4: "a DER-encoded ASN.1 sequence. Decode the sequence and extract the single octet
  * string that it contains"). A missing, duplicated, non-DER or wrong-length value is refused.
  */
-export function readAppleNonce(certificate: Certificate): ReadAppleNonceResult {
+export function readAppleNonce(certificate: CertificateFields): ReadAppleNonceResult {
   const matches = (certificate.tbsCertificate.extensions ?? []).filter(
     (e) => e.extnID === APPLE_NONCE_EXTENSION_OID,
   );

@@ -115,6 +115,8 @@ export function verifyAppleCertificateChain(
     ...anchors.testRoots.map((certificate) => ({ certificate, testRoot: true })),
   ];
   for (const candidate of candidates) {
+    // Names first (cheap); an anchor is parsed only when it could be the issuer.
+    if (!intermediate.x509.checkIssued(candidate.certificate)) continue;
     const anchor = parseAnchor(candidate.certificate);
     if (anchor === undefined || !mayIssue(anchor, 1)) continue;
     if (issuedBy(intermediate, anchor)) {

@@ -42,8 +42,11 @@ const TEST_ORGANIZATION: TestName = [
   ['ST', 'Nowhere'],
 ];
 
-/** DER of `SEQUENCE { [1] EXPLICIT OCTET STRING nonce }` for a 32-byte nonce (fixed lengths). */
-function nonceExtensionValue(nonce: Uint8Array): Uint8Array {
+/**
+ * DER of the nonce extension value, `SEQUENCE { [1] EXPLICIT OCTET STRING nonce }`, for a 32-byte
+ * nonce (all lengths are fixed, so the bytes are written directly).
+ */
+export function encodeAppAttestNonceExtension(nonce: Uint8Array): Uint8Array {
   if (nonce.byteLength !== 32) throw new TypeError('the App Attest nonce is 32 bytes');
   return Buffer.concat([Buffer.from([0x30, 0x24, 0xa1, 0x22, 0x04, 0x20]), nonce]);
 }
@@ -98,7 +101,7 @@ export function createAppAttestTestAuthority(
         keyUsage: ['digitalSignature', 'nonRepudiation', 'keyEncipherment', 'dataEncipherment'],
         keyIdentifiers: false,
         extensions: [
-          { oid: APP_ATTEST_NONCE_OID, value: nonceExtensionValue(credential.nonce) },
+          { oid: APP_ATTEST_NONCE_OID, value: encodeAppAttestNonceExtension(credential.nonce) },
           ...(credential.extensions ?? []),
         ],
       }).der;

@@ -7,7 +7,11 @@ export type {
   AppAttestTestAuthority,
   CreateAppAttestTestAuthorityOptions,
 } from './apple-app-attest-test-authority.js';
-export { APP_ATTEST_NONCE_OID, createAppAttestTestAuthority } from './apple-app-attest-test-authority.js';
+export {
+  APP_ATTEST_NONCE_OID,
+  createAppAttestTestAuthority,
+  encodeAppAttestNonceExtension,
+} from './apple-app-attest-test-authority.js';
 export type {
   CreateTestCertificateOptions,
   TestCertificate,

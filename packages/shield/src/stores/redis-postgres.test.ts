@@ -95,7 +95,7 @@ function isOutage(reason: StoreOutageError['reason']) {
 }
 
 describe('redis+postgres: several instances share one state (F-05, F-07)', () => {
-  test('races split across two instances: exactly one winner each time', async (t) => {
+  test('two instances started together; races split across them: exactly one winner each time', async (t) => {
     if (!(await bothServices(t))) return;
     const { keyPrefix, schema } = isolation();
     const config = {
@@ -105,8 +105,11 @@ describe('redis+postgres: several instances share one state (F-05, F-07)', () =>
       keyPrefix,
       schema,
     } as const;
-    const g1 = await createStores(config, { instances: 2 });
-    const g2 = await createStores(config, { instances: 2 });
+    // Started together: the two migrations of one new schema serialise on the advisory lock.
+    const [g1, g2] = await Promise.all([
+      createStores(config, { instances: 2 }),
+      createStores(config, { instances: 2 }),
+    ]);
     try {
       const both = [g1, g2];
       for (let trial = 0; trial < 20; trial += 1) {

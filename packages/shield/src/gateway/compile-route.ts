@@ -1,0 +1,158 @@
+import { ASSURANCE_LEVELS, type AssuranceLevel } from '@portcullis/protocol';
+import { canonicalizePath } from './canonicalize-path.js';
+import { type CompiledInjectTemplate, compileInjectTemplate } from './compile-inject-template.js';
+import { isShieldOwnedRequestHeader } from './request-header-policy.js';
+import type { RouteSpec } from './types.js';
+
+/** A header the route injects, with its lower-case name. */
+export interface CompiledInjection {
+  readonly name: string;
+  readonly template: CompiledInjectTemplate;
+}
+
+/** A RouteSpec checked once and turned into what the hot path needs. */
+export interface CompiledRoute {
+  readonly spec: RouteSpec;
+  readonly id: string;
+  /** `scheme://host[:port]` of the upstream. */
+  readonly origin: string;
+  readonly requireToken: boolean;
+  readonly minLevel: AssuranceLevel | null;
+  readonly apps: ReadonlySet<string> | null;
+  readonly injections: readonly CompiledInjection[];
+  /** Lower-case client header names removed for this route: injected ones and `removeHeaders`. */
+  readonly removeNames: ReadonlySet<string>;
+  readonly maxBodyBytes: number;
+  readonly connectMs: number;
+  readonly headersMs: number;
+  readonly bodyMs: number;
+  /** The upstream path for a canonical path this route matched (prefix rewrite applied). */
+  forwardPath(canonicalPath: string): string;
+}
+
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+
+function positiveInteger(value: unknown, where: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new TypeError(`${where} must be a positive integer (milliseconds)`);
+  }
+  return value;
+}
+
+function literalCanonicalPath(value: string, where: string): string {
+  const canonical = canonicalizePath(value);
+  if (!canonical.ok || canonical.query !== null || canonical.path !== value || value.includes('*')) {
+    throw new TypeError(`${where} must be a canonical path without wildcards`);
+  }
+  return value;
+}
+
+/**
+ * Checks a RouteSpec (everything except its path and methods, which the route table checks) and
+ * precomputes what each request needs. Throws a TypeError naming the route and the option.
+ */
+export function compileRoute(spec: RouteSpec): CompiledRoute {
+  const where = `route "${spec.id}"`;
+  if (!(spec.upstream instanceof URL)) throw new TypeError(`${where} upstream must be a URL`);
+  const upstream = spec.upstream;
+  if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') {
+    throw new TypeError(`${where} upstream must be http: or https:`);
+  }
+  if (
+    upstream.username !== '' ||
+    upstream.password !== '' ||
+    upstream.search !== '' ||
+    upstream.hash !== ''
+  ) {
+    throw new TypeError(
+      `${where} upstream must be an origin and a path, without credentials, query or fragment`,
+    );
+  }
+  const basePath =
+    upstream.pathname === '/' ? '' : literalCanonicalPath(upstream.pathname, `${where} upstream path`);
+
+  let stripPrefix: string | null = null;
+  if (spec.stripPrefix !== undefined) {
+    stripPrefix = literalCanonicalPath(spec.stripPrefix, `${where} stripPrefix`);
+    if (stripPrefix === '/' || !(spec.path === stripPrefix || spec.path.startsWith(`${stripPrefix}/`))) {
+      throw new TypeError(`${where} stripPrefix must be a leading part of the path made of whole segments`);
+    }
+  }
+
+  if (typeof spec.public !== 'boolean' || typeof spec.require?.token !== 'boolean') {
+    throw new TypeError(`${where} must set public and require.token explicitly`);
+  }
+  if (spec.public === spec.require.token) {
+    throw new TypeError(`${where}: public must be the opposite of require.token`);
+  }
+  if (spec.public && (spec.require.level !== undefined || spec.require.apps !== undefined)) {
+    throw new TypeError(`${where}: a public route cannot require a level or apps`);
+  }
+  const level = spec.require.level;
+  if (level !== undefined && !ASSURANCE_LEVELS.includes(level)) {
+    throw new TypeError(`${where} require.level must be one of ${ASSURANCE_LEVELS.join(', ')}`);
+  }
+  const apps = spec.require.apps;
+  if (
+    apps !== undefined &&
+    (!Array.isArray(apps) || apps.length === 0 || apps.some((a) => typeof a !== 'string' || a === ''))
+  ) {
+    throw new TypeError(`${where} require.apps must be a non-empty list of app ids`);
+  }
+
+  const injections: CompiledInjection[] = [];
+  const removeNames = new Set<string>();
+  for (const [rawName, template] of Object.entries(spec.inject?.headers ?? {})) {
+    const name = rawName.toLowerCase();
+    const at = `${where} inject.headers.${rawName}`;
+    if (!HEADER_NAME.test(name)) throw new TypeError(`${at}: not a valid header name`);
+    if (isShieldOwnedRequestHeader(name))
+      throw new TypeError(`${at}: the gateway sets or strips this header itself`);
+    if (removeNames.has(name)) throw new TypeError(`${at}: injected twice (names are case-insensitive)`);
+    const compiled = compileInjectTemplate(template, at);
+    if (spec.public && compiled.secretNames.length > 0) {
+      throw new TypeError(`${at}: a public route cannot inject secrets (anyone could use them)`);
+    }
+    injections.push({ name, template: compiled });
+    removeNames.add(name);
+  }
+  for (const rawName of spec.removeHeaders ?? []) {
+    const name = typeof rawName === 'string' ? rawName.toLowerCase() : '';
+    if (!HEADER_NAME.test(name))
+      throw new TypeError(`${where} removeHeaders: "${String(rawName)}" is not a header name`);
+    removeNames.add(name);
+  }
+
+  if (
+    typeof spec.maxBodyBytes !== 'number' ||
+    !Number.isSafeInteger(spec.maxBodyBytes) ||
+    spec.maxBodyBytes < 0
+  ) {
+    throw new TypeError(`${where} maxBodyBytes must be a non-negative integer`);
+  }
+  const timeouts = spec.timeouts;
+  const connectMs = positiveInteger(timeouts?.connectMs, `${where} timeouts.connectMs`);
+  const headersMs = positiveInteger(timeouts?.headersMs, `${where} timeouts.headersMs`);
+  const bodyMs = positiveInteger(timeouts?.bodyMs, `${where} timeouts.bodyMs`);
+
+  const prefixLength = stripPrefix === null ? 0 : stripPrefix.length;
+  return {
+    spec,
+    id: spec.id,
+    origin: upstream.origin,
+    requireToken: spec.require.token,
+    minLevel: level ?? null,
+    apps: apps === undefined ? null : new Set(apps),
+    injections,
+    removeNames,
+    maxBodyBytes: spec.maxBodyBytes,
+    connectMs,
+    headersMs,
+    bodyMs,
+    forwardPath(canonicalPath) {
+      const rest = prefixLength === 0 ? canonicalPath : canonicalPath.slice(prefixLength);
+      if (basePath === '') return rest === '' ? '/' : rest;
+      return rest === '/' ? basePath : basePath + rest;
+    },
+  };
+}

@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { ERROR_CODES, type ErrorCode, type Problem, problemType } from '@portcullis/protocol';
+import { expectContinue } from './expect-continue.js';
+
+/** Hardened node:http settings. Every value is in milliseconds or bytes and must be > 0. */
+export interface HttpServerOptions {
+  /** Time allowed for the complete request headers (slowloris). Default 15000. */
+  headersTimeoutMs?: number;
+  /** Time allowed for the complete request, body included (slow bodies). Default 30000; ≥ headersTimeoutMs. */
+  requestTimeoutMs?: number;
+  /** Idle time of a keep-alive connection between requests. Default 5000. */
+  keepAliveTimeoutMs?: number;
+  /** Largest request head (request line and headers), bytes; more gets 431. Default 16384. */
+  maxHeaderSize?: number;
+  /** Socket inactivity (no bytes either way, e.g. a client that stops reading) before it is destroyed. Default 120000. */
+  idleTimeoutMs?: number;
+  /** How often headers and request timeouts are checked. Default 1000. */
+  timeoutCheckIntervalMs?: number;
+  /** Told about every request that was refused before it reached the handler (for audit and metrics). */
+  onClientError?: (event: ClientErrorEvent) => void;
+}
+
+/** A request refused by the server itself (malformed HTTP, too large, too slow, CONNECT). */
+export interface ClientErrorEvent {
+  requestId: string;
+  code: ErrorCode;
+  /** Node's error code (`HPE_INVALID_HEADER_TOKEN`, `ERR_HTTP_REQUEST_TIMEOUT`, ...) or `connect_method`. */
+  reason: string;
+  remoteAddress: string | null;
+}
+
+const DEFAULTS = {
+  headersTimeoutMs: 15_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxHeaderSize: 16_384,
+  idleTimeoutMs: 120_000,
+  timeoutCheckIntervalMs: 1_000,
+} as const;
+
+function setting(options: HttpServerOptions, name: keyof typeof DEFAULTS): number {
+  const value = options[name] ?? DEFAULTS[name];
+  if (!Number.isSafeInteger(value) || value <= 0) throw new TypeError(`${name} must be a positive integer`);
+  return value;
+}
+
+/** Refuses to run when Node's lenient HTTP parser could be turned on (request smuggling). */
+function assertStrictParser(): void {
+  const flag = '--insecure-http-parser';
+  if (process.execArgv.includes(flag) || (process.env['NODE_OPTIONS'] ?? '').split(/\s+/).includes(flag)) {
+    throw new Error(`refusing to start: ${flag} is set (in the node arguments or NODE_OPTIONS); remove it`);
+  }
+}
+
+const REASON_PHRASES: Record<number, string> = {
+  400: 'Bad Request',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  413: 'Content Too Large',
+  414: 'URI Too Long',
+  431: 'Request Header Fields Too Large',
+};
+
+/** A complete problem+json response that closes the connection, as raw bytes. */
+function rawProblem(code: ErrorCode, requestId: string): string {
+  const { status, title } = ERROR_CODES[code];
+  const problem: Problem = { type: problemType(code), title, status, code, requestId };
+  const body = JSON.stringify(problem);
+  return (
+    `HTTP/1.1 ${status} ${REASON_PHRASES[status] ?? 'Error'}\r\n` +
+    'content-type: application/problem+json\r\n' +
+    'cache-control: no-store\r\n' +
+    `x-request-id: ${requestId}\r\n` +
+    'connection: close\r\n' +
+    `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  );
+}
+
+function clientErrorCode(error: NodeJS.ErrnoException): ErrorCode {
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return 'headers_too_large';
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return 'request_timeout';
+    default:
+      return 'bad_request';
+  }
+}
+
+/**
+ * Creates a node:http server with hardened settings for the gateway and the shield's endpoints:
+ * strict parser (`insecureHTTPParser: false`; refuses to start when `--insecure-http-parser` is in
+ * the node arguments or NODE_OPTIONS), Host required, headers timeout 15 s, request timeout 30 s,
+ * no header-count truncation (the gateway counts headers itself), `Expect: 100-continue` left to
+ * the handler (the gateway sends 100 only when it accepts the body), CONNECT answered 405, and
+ * malformed requests answered with a problem+json 400/408/431 before the socket is destroyed.
+ *
+ * @example
+ * const server = createHttpServer((req, res) => gateway.handle(req, res, randomUUID(), req.socket.remoteAddress ?? ''));
+ * server.listen(8080, '127.0.0.1');
+ */
+export function createHttpServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  options: HttpServerOptions = {},
+): Server {
+  assertStrictParser();
+  const headersTimeout = setting(options, 'headersTimeoutMs');
+  const requestTimeout = setting(options, 'requestTimeoutMs');
+  if (requestTimeout < headersTimeout)
+    throw new TypeError('requestTimeoutMs must be at least headersTimeoutMs');
+  const { onClientError } = options;
+
+  const server = createServer(
+    {
+      insecureHTTPParser: false,
+      requireHostHeader: true,
+      joinDuplicateHeaders: false,
+      maxHeaderSize: setting(options, 'maxHeaderSize'),
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout: setting(options, 'keepAliveTimeoutMs'),
+      connectionsCheckingInterval: setting(options, 'timeoutCheckIntervalMs'),
+      noDelay: true,
+    },
+    handler,
+  );
+  // 0: Node keeps every header instead of silently dropping those past 2000 (which can hide a
+  // Content-Length); the head stays bounded by maxHeaderSize and the gateway refuses > maxHeaders.
+  server.maxHeadersCount = 0;
+  server.setTimeout(setting(options, 'idleTimeoutMs'), (socket) => socket.destroy());
+
+  const report = (code: ErrorCode, reason: string, socket: Duplex): string => {
+    const requestId = randomUUID();
+    if (onClientError !== undefined) {
+      try {
+        onClientError({
+          requestId,
+          code,
+          reason,
+          remoteAddress: (socket as { remoteAddress?: string }).remoteAddress ?? null,
+        });
+      } catch {
+        // A failing observer must not keep the socket open.
+      }
+    }
+    return requestId;
+  };
+
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === 'ECONNRESET' || error.code === 'EPIPE' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    // Same rule as Node's own handler: answer only if no response has started on this socket.
+    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+    if (inFlight?.headersSent === true) {
+      socket.destroy();
+      return;
+    }
+    const code = clientErrorCode(error);
+    const requestId = report(code, error.code ?? 'client_error', socket);
+    socket.end(rawProblem(code, requestId), () => socket.destroy());
+  });
+
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    const requestId = report('method_not_allowed', 'connect_method', socket);
+    socket.on('error', () => socket.destroy());
+    socket.end(rawProblem('method_not_allowed', requestId), () => socket.destroy());
+  });
+
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    expectContinue.mark(req);
+    handler(req, res);
+  });
+
+  return server;
+}

@@ -1,0 +1,60 @@
+/** Flags returned by `scanRequestParameters`. */
+export const TOKEN_IN_QUERY = 1;
+export const TOKEN_IN_COOKIE = 2;
+export const METHOD_OVERRIDE = 4;
+
+/** Parameter and cookie names under which clients (or attackers) put app tokens (A2-02, C-28). */
+const TOKEN_NAMES = new Set([
+  'portcullis-token',
+  'portcullis_token',
+  'portcullistoken',
+  'app_token',
+  'app-token',
+  'apptoken',
+]);
+/** Method-override parameters some frameworks honour (E-28). */
+const OVERRIDE_NAMES = new Set(['_method', 'x-http-method-override', 'x-http-method', 'x-method-override']);
+/** Below this length a token is not searched for verbatim (it would match by accident). */
+const MIN_VERBATIM_TOKEN = 16;
+
+/**
+ * Looks for app tokens outside the Portcullis-Token header (a token-like parameter or cookie name,
+ * or the header's token itself anywhere in the query or cookies) and for method-override
+ * parameters in the query. Returns a bit set of TOKEN_IN_QUERY, TOKEN_IN_COOKIE, METHOD_OVERRIDE.
+ */
+export function scanRequestParameters(
+  query: string | null,
+  cookie: string | null,
+  headerToken: string | null,
+): number {
+  let flags = 0;
+  const verbatim = headerToken !== null && headerToken.length >= MIN_VERBATIM_TOKEN ? headerToken : null;
+  if (query !== null && query !== '') {
+    if (verbatim !== null && query.includes(verbatim)) flags |= TOKEN_IN_QUERY;
+    for (const name of new URLSearchParams(query).keys()) {
+      const lower = name.toLowerCase();
+      if (TOKEN_NAMES.has(lower)) flags |= TOKEN_IN_QUERY;
+      else if (OVERRIDE_NAMES.has(lower)) flags |= METHOD_OVERRIDE;
+    }
+  }
+  if (cookie !== null) {
+    if (verbatim !== null && cookie.includes(verbatim)) flags |= TOKEN_IN_COOKIE;
+    for (const pair of cookie.split(';')) {
+      const eq = pair.indexOf('=');
+      const name = (eq === -1 ? pair : pair.slice(0, eq)).trim().toLowerCase();
+      if (TOKEN_NAMES.has(name)) flags |= TOKEN_IN_COOKIE;
+    }
+  }
+  return flags;
+}
+
+const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i;
+
+/** True when a form-urlencoded body carries a method-override field (`_method=DELETE`, E-28). */
+export function formHasMethodOverride(contentType: string | null, body: Buffer): boolean {
+  if (contentType === null || !FORM_TYPE.test(contentType)) return false;
+  for (const name of new URLSearchParams(body.toString('utf8')).keys()) {
+    if (OVERRIDE_NAMES.has(name.toLowerCase())) return true;
+  }
+  return false;
+}

@@ -13,6 +13,7 @@ import {
   reportDuplicates,
   reportIssue,
   urlField,
+  WHEN_VALID,
 } from './fields.js';
 
 const iosSchema = z
@@ -31,7 +32,7 @@ const iosSchema = z
   .superRefine((ios, ctx) => {
     reportDuplicates(ctx, ios.bundleIds, ['bundleIds'], 'bundle id');
     reportDuplicates(ctx, ios.environments, ['environments'], 'environment');
-  })
+  }, WHEN_VALID)
   .describe('iOS identity: App Attest.');
 
 const SECURITY_LEVELS = ['software', 'tee', 'strongbox'] as const;
@@ -177,7 +178,7 @@ const androidSchema = z
   })
   .superRefine((android, ctx) => {
     reportDuplicates(ctx, android.signingCertSha256, ['signingCertSha256'], 'certificate digest');
-  })
+  }, WHEN_VALID)
   .describe('Android identity: key attestation and Play Integrity.');
 
 const debugTokenSchema = z
@@ -282,5 +283,5 @@ export const appSchema = z
         fix: 'add apple-app-attest, android-key-attestation, play-integrity or debug',
       });
     }
-  })
+  }, WHEN_VALID)
   .transform((app) => ({ ...app, evidence: app.evidence ?? availableEvidence(app) }));

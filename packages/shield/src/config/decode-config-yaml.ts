@@ -268,7 +268,7 @@ export function decodeConfigYaml(text: string): DecodedYaml {
       kept.map((problem) => {
         const known = YAML_ERRORS[problem.code];
         if (problem.code === 'DUPLICATE_KEY') {
-          const key = text.slice(problem.pos[0], problem.pos[1]);
+          const key = /^[^\s:,{}[\]]+/.exec(text.slice(problem.pos[0], problem.pos[0] + 200))?.[0] ?? '';
           return issueAt(
             problem.pos[0],
             'yaml_duplicate_key',

@@ -107,6 +107,12 @@ export function formatted(name: keyof typeof FORMATS): z.ZodString {
   return z.string().regex(format.pattern, { error: format.message });
 }
 
+/**
+ * Refinement options for rules that read several fields: run only when everything below parsed
+ * cleanly (zod otherwise runs them after non-aborting issues, on half-valid data).
+ */
+export const WHEN_VALID = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
+
 /** Minimal view of zod's refinement context: all the rules need. */
 export interface IssueSink {
   addIssue(issue: {

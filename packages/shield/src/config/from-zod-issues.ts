@@ -71,12 +71,9 @@ function typeIssue(path: PathSegment[], raw: unknown, expected: readonly string[
   }
   if (value === null)
     return make(path, 'wrong_type', 'has no value', `write ${wanted} after the colon, or remove the key`);
-  return make(
-    path,
-    'wrong_type',
-    `expected ${wanted}, found ${describeValue(value)}`,
-    `write ${wanted} here`,
-  );
+  const quote = expected.includes('string') && (typeof value === 'number' || typeof value === 'boolean');
+  const fix = quote ? 'quote the value ("...") so YAML reads it as text' : `write ${wanted} here`;
+  return make(path, 'wrong_type', `expected ${wanted}, found ${describeValue(value)}`, fix);
 }
 
 function unknownKeyIssues(path: PathSegment[], keys: readonly string[]): PendingIssue[] {

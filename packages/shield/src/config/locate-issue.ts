@@ -34,6 +34,13 @@ function offsetOf(issue: PendingIssue, source: DecodedYaml, text: string): numbe
     const at = text.slice(site.start, site.end).indexOf(issue.needle);
     if (at >= 0) return site.start + at;
   }
+  // An empty value, or a block mapping or list that starts on the next line: the key line is
+  // where a reader looks.
+  if (site.keyOffset !== undefined) {
+    const keyLine = source.lineCounter.linePos(site.keyOffset).line;
+    if (site.start === site.end || source.lineCounter.linePos(site.start).line !== keyLine)
+      return site.keyOffset;
+  }
   return site.start;
 }
 

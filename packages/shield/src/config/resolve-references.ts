@@ -29,7 +29,8 @@ function isSecretTemplatePath(path: readonly PathSegment[]): boolean {
   return path.length === 5 && path[0] === 'routes' && path[2] === 'inject' && path[3] === 'headers';
 }
 
-const escapeTemplate = (text: string): string => text.replaceAll(`\${`, `$\${`);
+// A function replacement: in a replacement string, "$$" would collapse to "$".
+const escapeTemplate = (text: string): string => text.replaceAll(`\${`, () => `$\${`);
 
 class Resolver {
   readonly issues: PendingIssue[] = [];

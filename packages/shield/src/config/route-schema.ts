@@ -10,6 +10,7 @@ import {
   reportDuplicates,
   reportIssue,
   urlField,
+  WHEN_VALID,
 } from './fields.js';
 import { isReservedRoutePattern, parseRoutePattern } from './route-pattern.js';
 import { scanReferences } from './scan-references.js';
@@ -238,5 +239,5 @@ export const routeSchema = z
         fix: 'use an https:// upstream, or remove tls',
       });
     }
-  })
+  }, WHEN_VALID)
   .transform((route) => ({ ...route, id: route.id ?? deriveRouteId(route.match.methods, route.match.path) }));

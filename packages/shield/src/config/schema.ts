@@ -9,6 +9,7 @@ import {
   optionalIntField,
   reportIssue,
   urlField,
+  WHEN_VALID,
 } from './fields.js';
 import { routeSchema } from './route-schema.js';
 
@@ -217,7 +218,7 @@ export const configSchema = z
       ),
     routes: z.array(routeSchema).default([]).describe('Gateway routes. No two may match the same request.'),
   })
-  .superRefine(checkConfigRules)
+  .superRefine(checkConfigRules, WHEN_VALID)
   .describe('Portcullis shield configuration (portcullis.yaml).');
 
 /** A loaded, validated, deep-frozen configuration. */

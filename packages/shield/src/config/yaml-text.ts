@@ -3,5 +3,6 @@
  * syntax is valid YAML, and `${` is escaped so the value is never taken for a reference.
  */
 export function yamlText(value: string): string {
-  return JSON.stringify(value.replaceAll(`\${`, `$\${`));
+  // A function replacement: in a replacement string, "$$" would collapse to "$".
+  return JSON.stringify(value.replaceAll(`\${`, () => `$\${`));
 }

@@ -1,0 +1,272 @@
+import { timingSafeEqual } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import type { AssuranceLevel, JsonWebKeyLike } from '@portcullis/protocol';
+import { base64url, sha256 } from '../../encoding.js';
+import type { EvidenceFacts, VerificationResult } from '../contract.js';
+import { AndroidParseError } from './android-parse-error.js';
+import {
+  type AndroidKeyAttestationPolicy,
+  isPatchLevel,
+  normalizeSigningCertSha256,
+} from './android-policy.js';
+import { ANDROID_KEY_ATTESTATION_STEPS } from './android-steps.js';
+import { type AndroidSecurityLevel, KEY_ORIGIN_GENERATED, type KeyDescription } from './key-description.js';
+import { parseKeyDescription } from './parse-key-description.js';
+import { StepLog } from './step-log.js';
+import { type AndroidTrustAnchors, checkAndroidChain } from './verify-android-chain.js';
+
+/** What the app sends: the key's certificate chain and the challenge it attested. */
+export interface AndroidKeyAttestationInput {
+  /** DER certificates, leaf first, as KeyStore.getCertificateChain returns them. */
+  chain: readonly Uint8Array[];
+  /** The challenge issued by the shield; the key must attest its UTF-8 bytes. */
+  challenge: string;
+}
+
+const EC_PUBLIC_KEY_OID = '1.2.840.10045.2.1';
+const RSA_PUBLIC_KEY_OID = '1.2.840.113549.1.1.1';
+const LEVEL_RANK: Record<AndroidSecurityLevel, number> = { software: 0, tee: 1, strongbox: 2 };
+
+/**
+ * Verifies an Android Key Attestation (protocol §2.1, `android-key-attestation`) the way
+ * Android's "Verify hardware-backed key pairs with key attestation" prescribes, plus the app's
+ * policy. Pure: no I/O, no clock (`at` is the verification time), trust anchors passed in.
+ *
+ * Checks in order (each a named step): chain decoding and shape (the key description on the
+ * leaf only), a configured root by public key, issuer/subject names, every signature, validity
+ * at `at` (intermediates of factory-provisioned chains may be expired; remotely provisioned ones
+ * may not; the leaf's own dates are device-written and not used), the revocation status list,
+ * an EC P-256 leaf key, the key description (DER tag order, known tags), the challenge,
+ * consistent security levels, a GENERATED key, a root of trust; then the policy: package name,
+ * signing certificate, app version, security level, verified boot, locked bootloader, patch level.
+ *
+ * Level: `hardware` for a TEE or StrongBox key on a verified, locked device; `device` for a
+ * hardware-backed key otherwise (only under a lenient policy); `basic` for a software key (only
+ * when the policy allows software).
+ *
+ * @throws TypeError when `at` is not a valid Date (a caller bug, not an evidence problem).
+ * @example
+ * const result = verifyAndroidKeyAttestation(
+ *   { chain, challenge },
+ *   strictAndroidPolicy({ packageName: 'com.example.shop', signingCertSha256: [digest] }),
+ *   { roots: loadAndroidRoots(GOOGLE_ATTESTATION_ROOTS_PEM), revocation: source.current() },
+ *   new Date(),
+ * );
+ * if (!result.ok) audit(result.code);
+ */
+export function verifyAndroidKeyAttestation(
+  input: AndroidKeyAttestationInput,
+  policy: AndroidKeyAttestationPolicy,
+  anchors: AndroidTrustAnchors,
+  at: Date,
+): VerificationResult {
+  if (!(at instanceof Date) || Number.isNaN(at.getTime())) {
+    throw new TypeError('verifyAndroidKeyAttestation: at must be a valid Date');
+  }
+  const log = new StepLog(ANDROID_KEY_ATTESTATION_STEPS);
+  const chain = checkAndroidChain(input.chain, anchors, at, log);
+  if ('ok' in chain) return chain;
+
+  // The device key: the protocol binds EC P-256 keys only. The algorithm is read from the
+  // certificate, so the answer does not depend on which algorithms this Node version imports.
+  const spkiAlgorithm = chain.leafAsn.tbsCertificate.subjectPublicKeyInfo.algorithm.algorithm;
+  if (spkiAlgorithm === RSA_PUBLIC_KEY_OID) {
+    return log.fail('leaf_key', 'android_key_not_p256', 'the attested key is an RSA key');
+  }
+  if (spkiAlgorithm !== EC_PUBLIC_KEY_OID) {
+    return log.fail(
+      'leaf_key',
+      'android_key_algorithm_unsupported',
+      'the attested key algorithm is not supported',
+    );
+  }
+  let publicKeyJwk: JsonWebKeyLike;
+  try {
+    const key = chain.leaf.publicKey;
+    if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+      return log.fail('leaf_key', 'android_key_not_p256', 'the attested EC key is not on P-256');
+    }
+    const { kty, crv, x, y } = key.export({ format: 'jwk' });
+    if (kty !== 'EC' || crv !== 'P-256' || x === undefined || y === undefined)
+      throw new Error('not a P-256 JWK');
+    publicKeyJwk = { kty, crv, x, y };
+  } catch {
+    return log.fail('leaf_key', 'android_key_algorithm_unsupported', 'the attested key cannot be imported');
+  }
+  const spkiDer = new Uint8Array(AsnConvert.serialize(chain.leafAsn.tbsCertificate.subjectPublicKeyInfo));
+  log.pass('leaf_key');
+
+  let kd: KeyDescription;
+  try {
+    kd = parseKeyDescription(chain.extension);
+  } catch (e) {
+    const code = e instanceof AndroidParseError ? e.code : 'android_key_description_malformed';
+    return log.fail('key_description', code, 'the key description cannot be decoded');
+  }
+  for (const list of [kd.softwareEnforced, kd.hardwareEnforced]) {
+    if (!list.tagsOrdered) {
+      return log.fail(
+        'key_description',
+        'android_key_description_malformed',
+        'authorization tags are not in ascending order (not DER)',
+      );
+    }
+    if (list.unknownTags.length > 0) {
+      return log.fail(
+        'key_description',
+        'android_key_description_unknown_tag',
+        `unknown authorization tag ${list.unknownTags[0]}`,
+      );
+    }
+  }
+  log.pass('key_description');
+
+  if (!sameBytes(kd.attestationChallenge, new TextEncoder().encode(input.challenge))) {
+    return log.fail(
+      'challenge',
+      'android_challenge_mismatch',
+      'the attested challenge is not the issued challenge',
+    );
+  }
+  log.pass('challenge');
+
+  const level = kd.attestationSecurityLevel;
+  if (level !== kd.keyMintSecurityLevel) {
+    return log.fail(
+      'security_level',
+      'android_security_level_mismatch',
+      'attestationSecurityLevel and keyMintSecurityLevel differ',
+    );
+  }
+  if (chain.namedLevel !== undefined && chain.namedLevel !== level) {
+    return log.fail(
+      'security_level',
+      'android_security_level_mismatch',
+      'the attestation certificate names another security level than the key description',
+    );
+  }
+  log.pass('security_level');
+
+  // A hardware-backed key's properties are trusted only from the hardware-enforced list.
+  const enforced = level === 'software' ? kd.softwareEnforced : kd.hardwareEnforced;
+  if (enforced.origin !== KEY_ORIGIN_GENERATED) {
+    return log.fail(
+      'key_origin',
+      'android_key_origin_not_generated',
+      'the key was not generated in the keystore',
+    );
+  }
+  log.pass('key_origin');
+
+  const rootOfTrust = enforced.rootOfTrust;
+  if (rootOfTrust === undefined) {
+    return log.fail(
+      'root_of_trust',
+      'android_root_of_trust_missing',
+      'the key description has no root of trust',
+    );
+  }
+  log.pass('root_of_trust');
+
+  // Policy.
+  const applicationId =
+    kd.hardwareEnforced.attestationApplicationId ?? kd.softwareEnforced.attestationApplicationId;
+  const app = applicationId?.packages.length === 1 ? applicationId.packages[0] : undefined;
+  if (app === undefined || app.name !== policy.packageName) {
+    return log.fail(
+      'package_name',
+      'android_package_mismatch',
+      applicationId === undefined
+        ? 'the key description names no application'
+        : 'the attested application is not exactly the configured package',
+    );
+  }
+  log.pass('package_name');
+
+  const allowed = policy.signingCertSha256.map(normalizeSigningCertSha256).filter((d) => d !== undefined);
+  const signed = (applicationId?.signatureDigests ?? []).some((digest) =>
+    allowed.some((hex) => sameBytes(digest, Buffer.from(hex, 'hex'))),
+  );
+  if (!signed) {
+    return log.fail(
+      'signing_certificate',
+      'android_signature_mismatch',
+      'no attested signing certificate digest is allowed',
+    );
+  }
+  log.pass('signing_certificate');
+
+  if (policy.minAppVersion === undefined) log.skip('app_version');
+  else if (app.version < policy.minAppVersion) {
+    return log.fail('app_version', 'android_app_version_too_old', 'the app version is below minAppVersion');
+  } else log.pass('app_version');
+
+  const minLevel = policy.minSecurityLevel ?? 'tee';
+  if (LEVEL_RANK[level] < LEVEL_RANK[minLevel]) {
+    return log.fail(
+      'min_security_level',
+      'android_security_level_insufficient',
+      `the key is at security level ${level}, below ${minLevel}`,
+    );
+  }
+  log.pass('min_security_level');
+
+  const verifiedBoot = rootOfTrust.verifiedBootState === 'verified';
+  if (!(policy.requireVerifiedBoot ?? true)) log.skip('verified_boot');
+  else if (!verifiedBoot) {
+    return log.fail(
+      'verified_boot',
+      'android_boot_unverified',
+      `verifiedBootState is ${rootOfTrust.verifiedBootState}`,
+    );
+  } else log.pass('verified_boot');
+
+  if (!(policy.requireLockedBootloader ?? true)) log.skip('bootloader_locked');
+  else if (!rootOfTrust.deviceLocked) {
+    return log.fail('bootloader_locked', 'android_bootloader_unlocked', 'the bootloader is unlocked');
+  } else log.pass('bootloader_locked');
+
+  const patchLevel = enforced.osPatchLevel;
+  if (policy.minOsPatchLevel === undefined) log.skip('os_patch_level');
+  else if (patchLevel !== undefined && !isPatchLevel(patchLevel)) {
+    return log.fail('os_patch_level', 'android_key_description_malformed', 'osPatchLevel is not YYYYMM');
+  } else if (patchLevel === undefined || patchLevel < policy.minOsPatchLevel) {
+    return log.fail(
+      'os_patch_level',
+      'android_patch_level_too_old',
+      'osPatchLevel is missing or below minOsPatchLevel',
+    );
+  } else log.pass('os_patch_level');
+
+  const assurance: AssuranceLevel =
+    level === 'software' ? 'basic' : verifiedBoot && rootOfTrust.deviceLocked ? 'hardware' : 'device';
+  const facts: EvidenceFacts = {
+    securityLevel: level,
+    verifiedBootState: rootOfTrust.verifiedBootState,
+    deviceLocked: rootOfTrust.deviceLocked,
+    attestationVersion: kd.attestationVersion,
+    keyMintVersion: kd.keyMintVersion,
+    packageName: app.name,
+    appVersion: app.version,
+    provisioning: chain.provisioning,
+    revocationChecked: chain.revocationChecked,
+  };
+  if (patchLevel !== undefined) facts['osPatchLevel'] = patchLevel;
+  return {
+    ok: true,
+    evidence: {
+      type: 'android-key-attestation',
+      platform: 'android',
+      level: assurance,
+      keyId: base64url(sha256(spkiDer)),
+      publicKeyJwk,
+      testRoot: chain.testRoot,
+      facts,
+    },
+    steps: log.steps(),
+  };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -63,7 +63,14 @@ export async function startShopBackend(options: ShopBackendOptions): Promise<Sho
     });
     res.setHeader('content-type', 'application/json');
     if (route === 'GET /catalog') {
-      res.end(JSON.stringify({ items: [{ sku: 'mug', price: 1200 }, { sku: 'tee', price: 2500 }] }));
+      res.end(
+        JSON.stringify({
+          items: [
+            { sku: 'mug', price: 1200 },
+            { sku: 'tee', price: 2500 },
+          ],
+        }),
+      );
       return;
     }
     if (route !== 'POST /payments/session' && route !== 'POST /email/send') {
@@ -84,7 +91,9 @@ export async function startShopBackend(options: ShopBackendOptions): Promise<Sho
       res.end(JSON.stringify({ queued: true }));
     }
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
+  );
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -22,11 +22,11 @@ export interface AppPolicy {
     signingCertSha256: readonly string[];
     keyAttestation: {
       policy: 'strict' | 'lenient';
-      minSecurityLevel?: 'software' | 'tee' | 'strongbox';
-      requireVerifiedBoot?: boolean;
-      requireLockedBootloader?: boolean;
-      minOsPatchLevel?: number;
-      minAppVersion?: number;
+      minSecurityLevel?: 'software' | 'tee' | 'strongbox' | undefined;
+      requireVerifiedBoot?: boolean | undefined;
+      requireLockedBootloader?: boolean | undefined;
+      minOsPatchLevel?: number | undefined;
+      minAppVersion?: number | undefined;
     };
     playIntegrity?: unknown;
   };

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import {
+  ASSURANCE_LEVELS,
   type AssertRequest,
   type AssuranceLevel,
   type AttestRequest,
   type AttestResponse,
-  ASSURANCE_LEVELS,
   type ChallengeResponse,
   type Evidence,
   type JsonWebKeyLike,
@@ -17,6 +17,21 @@ import { ShieldError } from '../errors.js';
 import type { DeviceRecord, Stores } from '../stores/ports.js';
 import type { AppPolicy } from './app-policy.js';
 import type { EvidenceVerifiers } from './evidence-verifiers.js';
+
+/** A debug credential may narrow the audiences of the tokens it yields (its `scope`). */
+function audiencesFor(app: AppPolicy, verified: readonly VerifiedEvidence[]): string[] {
+  const debug = verified.find((item) => item.type === 'debug');
+  const credential = app.debugCredentials.find((c) => c.name === debug?.facts['credential']);
+  if (credential?.audiences === undefined) return [...app.audiences];
+  const scoped = app.audiences.filter((audience) => credential.audiences!.includes(audience));
+  if (scoped.length === 0) throw new ShieldError('evidence_invalid', 'debug_scope_empty');
+  return scoped;
+}
+
+/** The confirmation key exactly as tokens carry it: the public EC point, nothing else (RFC 7800). */
+function confirmationJwk(jwk: JsonWebKeyLike): JsonWebKeyLike {
+  return { kty: jwk.kty, ...(jwk.crv !== undefined ? { crv: jwk.crv } : {}), x: jwk.x, y: jwk.y };
+}
 
 /** What the service needs from the token issuer. */
 export interface TokenMinter {
@@ -32,9 +47,12 @@ export interface TokenMinter {
 }
 
 /** Verifies an assertion by a registered device key; returns the new counter, if the platform has one. */
-export type AssertionVerifier = (
-  input: { assertion: string; challenge: string; device: DeviceRecord; app: AppPolicy },
-) => { ok: true; counter?: number } | { ok: false; code: string; message: string };
+export type AssertionVerifier = (input: {
+  assertion: string;
+  challenge: string;
+  device: DeviceRecord;
+  app: AppPolicy;
+}) => { ok: true; counter?: number } | { ok: false; code: string; message: string };
 
 export type AssertionVerifiers = Record<'ios' | 'android', AssertionVerifier>;
 
@@ -92,7 +110,11 @@ export function createAttestService(options: AttestServiceOptions) {
     return { challenge: value, expiresIn: options.challengeTtlSeconds };
   }
 
-  async function verifyAll(request: AttestRequest, app: AppPolicy, outcome: AttestOutcome): Promise<VerifiedEvidence[]> {
+  async function verifyAll(
+    request: AttestRequest,
+    app: AppPolicy,
+    outcome: AttestOutcome,
+  ): Promise<VerifiedEvidence[]> {
     const at = new Date(clock.now());
     const verified: VerifiedEvidence[] = [];
     for (const evidence of request.evidence as Evidence[]) {
@@ -101,11 +123,19 @@ export function createAttestService(options: AttestServiceOptions) {
           message: `${evidence.type} evidence is not allowed for app ${app.appId}`,
         });
       }
-      const result = await options.evidenceVerifiers[evidence.type](evidence, { app, challenge: request.challenge, at });
+      const result = await options.evidenceVerifiers[evidence.type](evidence, {
+        app,
+        challenge: request.challenge,
+        at,
+      });
       if (!result.ok) {
-        outcome.details[`${evidence.type}_failed_step`] = result.steps.find((s) => s.verdict === 'fail')?.step ?? 'decode';
+        outcome.details[`${evidence.type}_failed_step`] =
+          result.steps.find((s) => s.verdict === 'fail')?.step ?? 'decode';
         if (result.kind === 'unavailable') {
-          throw new ShieldError('attestation_unavailable', result.code, { retryAfter: 30, message: result.message });
+          throw new ShieldError('attestation_unavailable', result.code, {
+            retryAfter: 30,
+            message: result.message,
+          });
         }
         throw new ShieldError('evidence_invalid', result.code, { message: result.message });
       }
@@ -130,7 +160,8 @@ export function createAttestService(options: AttestServiceOptions) {
     const primary = keyed[0] ?? verified.find((item) => item.type !== 'client-signals')!;
     // Every piece of evidence must support the level: the token gets the weakest one.
     const level = verified.reduce<AssuranceLevel>(
-      (lowest, item) => (ASSURANCE_LEVELS.indexOf(item.level) < ASSURANCE_LEVELS.indexOf(lowest) ? item.level : lowest),
+      (lowest, item) =>
+        ASSURANCE_LEVELS.indexOf(item.level) < ASSURANCE_LEVELS.indexOf(lowest) ? item.level : lowest,
       'hardware',
     );
     const testRoot = verified.some((item) => item.testRoot);
@@ -153,11 +184,11 @@ export function createAttestService(options: AttestServiceOptions) {
     }
     const minted = await tokens.issue({
       sub: app.appId,
-      aud: [...app.audiences],
+      aud: audiencesFor(app, verified),
       plt: primary.platform,
       lvl: level,
       ...(primary.keyId !== undefined && primary.publicKeyJwk !== undefined
-        ? { cnf: { kid: primary.keyId, jwk: primary.publicKeyJwk } }
+        ? { cnf: { kid: primary.keyId, jwk: confirmationJwk(primary.publicKeyJwk) } }
         : {}),
       ...(testRoot ? { dev: true as const } : {}),
       ttlSeconds: app.tokenTtlSeconds,
@@ -178,7 +209,8 @@ export function createAttestService(options: AttestServiceOptions) {
     if (device === null) throw new ShieldError('evidence_invalid', 'device_unknown');
     if (device.appId !== app.appId) throw new ShieldError('evidence_invalid', 'device_other_app');
     if (device.revokedAt !== null) throw new ShieldError('device_revoked', 'device_revoked');
-    if (device.testRoot && !options.developmentMode) throw new ShieldError('evidence_invalid', 'test_root_in_production');
+    if (device.testRoot && !options.developmentMode)
+      throw new ShieldError('evidence_invalid', 'test_root_in_production');
     if (device.platform !== 'ios' && device.platform !== 'android') {
       throw new ShieldError('evidence_invalid', 'device_platform_unsupported');
     }
@@ -203,7 +235,7 @@ export function createAttestService(options: AttestServiceOptions) {
       aud: [...app.audiences],
       plt: device.platform,
       lvl: device.level,
-      cnf: { kid: device.keyId, jwk: device.publicKeyJwk },
+      cnf: { kid: device.keyId, jwk: confirmationJwk(device.publicKeyJwk) },
       ...(device.testRoot ? { dev: true as const } : {}),
       ttlSeconds: app.tokenTtlSeconds,
     });

@@ -34,15 +34,23 @@ export const debugVerifier: EvidenceVerifier = async (evidence, { app, at }) =>
  * caps the token at `basic`; no finding leaves the other evidence's level as it is.
  */
 export const clientSignalsVerifier: EvidenceVerifier = async (evidence) => {
-  if (evidence.type !== 'client-signals') return { ...fail('evidence_type_mismatch', 'invalid', 'not client signals'), steps: [] };
+  if (evidence.type !== 'client-signals')
+    return { ...fail('evidence_type_mismatch', 'invalid', 'not client signals'), steps: [] };
   const facts: Record<string, string | number | boolean> = {};
   for (const [name, value] of Object.entries(evidence.signals).slice(0, 16)) {
-    if (/^[a-zA-Z][a-zA-Z0-9_]{0,31}$/.test(name) && typeof value === 'boolean') facts[`signal_${name}`] = value;
+    if (/^[a-zA-Z][a-zA-Z0-9_]{0,31}$/.test(name) && typeof value === 'boolean')
+      facts[`signal_${name}`] = value;
   }
   const finding = Object.values(facts).some((value) => value === true);
   return {
     ok: true,
-    evidence: { type: 'client-signals', platform: 'debug', level: finding ? 'basic' : 'hardware', testRoot: false, facts },
+    evidence: {
+      type: 'client-signals',
+      platform: 'debug',
+      level: finding ? 'basic' : 'hardware',
+      testRoot: false,
+      facts,
+    },
     steps: [{ step: 'signals recorded', verdict: 'pass' }],
   };
 };

@@ -4,7 +4,7 @@ import type { ZodType } from 'zod';
 import type { Clock } from '../clock.js';
 import { sha256 } from '../encoding.js';
 import { isShieldError, ShieldError } from '../errors.js';
-import type { AuditEvent, AuditRecord } from '../stores/ports.js';
+import { type AuditEvent, type AuditRecord, StoreUnavailableError } from '../stores/ports.js';
 import type { AttestOutcome, AttestService } from './attest-service.js';
 import { sendProblem } from './problem.js';
 import { readJsonBody } from './read-json-body.js';
@@ -34,6 +34,11 @@ type Endpoint = {
   schema: ZodType;
 };
 
+function storeReason(error: StoreUnavailableError): string {
+  const reason = (error as { reason?: unknown }).reason;
+  return typeof reason === 'string' ? reason : 'store_unavailable';
+}
+
 /** Hash prefix used wherever an identifier must be correlatable but not readable. */
 export function idHash(value: string): string {
   return sha256(value).toString('hex').slice(0, 32);
@@ -57,11 +62,19 @@ export function createPublicHandler(options: PublicHandlerOptions) {
     ],
     [
       '/v1/attest',
-      { event: 'attest', schema: attestRequestSchema, run: (body, outcome) => attest.attest(body as never, outcome) },
+      {
+        event: 'attest',
+        schema: attestRequestSchema,
+        run: (body, outcome) => attest.attest(body as never, outcome),
+      },
     ],
     [
       '/v1/assert',
-      { event: 'assert', schema: assertRequestSchema, run: (body, outcome) => attest.assert(body as never, outcome) },
+      {
+        event: 'assert',
+        schema: assertRequestSchema,
+        run: (body, outcome) => attest.assert(body as never, outcome),
+      },
     ],
   ]);
 
@@ -94,7 +107,11 @@ export function createPublicHandler(options: PublicHandlerOptions) {
       res.setHeader('x-request-id', requestId);
       res.end(body);
     } catch (error) {
-      const shieldError = isShieldError(error) ? error : undefined;
+      const shieldError = isShieldError(error)
+        ? error
+        : error instanceof StoreUnavailableError
+          ? new ShieldError('store_unavailable', storeReason(error), { retryAfter: 5 })
+          : undefined;
       if (shieldError === undefined) options.onError(error, requestId);
       const failure = shieldError ?? new ShieldError('internal_error', 'unexpected_error');
       code = failure.code;
@@ -130,7 +147,13 @@ export function createPublicHandler(options: PublicHandlerOptions) {
     }
   }
 
-  function sendJson(res: ServerResponse, status: number, body: string, requestId: string, cacheControl = 'no-store') {
+  function sendJson(
+    res: ServerResponse,
+    status: number,
+    body: string,
+    requestId: string,
+    cacheControl = 'no-store',
+  ) {
     res.statusCode = status;
     res.setHeader('content-type', 'application/json');
     res.setHeader('cache-control', cacheControl);
@@ -160,7 +183,13 @@ export function createPublicHandler(options: PublicHandlerOptions) {
         sendJson(res, 200, '{"status":"ok"}', requestId);
       } else if (url === '/readyz') {
         options.ready().then(
-          (ready) => sendJson(res, ready ? 200 : 503, ready ? '{"status":"ready"}' : '{"status":"not ready"}', requestId),
+          (ready) =>
+            sendJson(
+              res,
+              ready ? 200 : 503,
+              ready ? '{"status":"ready"}' : '{"status":"not ready"}',
+              requestId,
+            ),
           () => sendJson(res, 503, '{"status":"not ready"}', requestId),
         );
       } else {

@@ -8,7 +8,11 @@ const challenge = z.string().min(16).max(128);
 const b64 = z.string().min(1).max(65_536);
 
 const evidence = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('apple-app-attest'), keyId: z.string().min(1).max(128), attestation: b64 }),
+  z.strictObject({
+    type: z.literal('apple-app-attest'),
+    keyId: z.string().min(1).max(128),
+    attestation: b64,
+  }),
   z.strictObject({
     type: z.literal('android-key-attestation'),
     certificateChain: z.array(z.string().min(1).max(16_384)).min(2).max(10),

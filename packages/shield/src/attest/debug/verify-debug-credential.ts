@@ -8,6 +8,8 @@ export interface DebugCredential {
   sha256: string;
   /** The credential is refused from this instant on. */
   expires: Date;
+  /** When set, tokens minted with this credential carry only these of the app's audiences. */
+  audiences?: readonly string[];
 }
 
 /** Audit-only sub-codes of the debug verifier, with meaning and fix. */
@@ -58,7 +60,10 @@ export function verifyDebugCredential(
   }
   if (match === undefined) {
     steps.push({ step: 'credential known', verdict: 'fail' });
-    return { ...fail('debug_credential_unknown', 'invalid', 'debug credential not configured for this app'), steps };
+    return {
+      ...fail('debug_credential_unknown', 'invalid', 'debug credential not configured for this app'),
+      steps,
+    };
   }
   steps.push({ step: 'credential known', verdict: 'pass' });
   if (at.getTime() >= match.expires.getTime()) {

@@ -1,0 +1,136 @@
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, EXIT } from './cli-error.js';
+import { checkCommand } from './commands/check.js';
+import { evidenceVerifyCommand } from './commands/evidence-verify.js';
+import { initCommand } from './commands/init.js';
+import { keysListCommand, keysRotateCommand } from './commands/keys.js';
+import { startCommand } from './commands/start.js';
+import { tokenInspectCommand } from './commands/token-inspect.js';
+import { type CliIo, processIo } from './io.js';
+
+/** Builds the `portcullis` command tree; `run` parses and dispatches, returning the exit code. */
+export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command('portcullis')
+    .description('Open, self-hosted shield for mobile app backends')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
+    .exitOverride();
+
+  const action =
+    <A extends unknown[]>(run: (...args: A) => Promise<number>) =>
+    async (...args: A) =>
+      setExit(await run(...args));
+
+  program
+    .command('init')
+    .description('write a commented portcullis.yaml and create the key directory with a first signing key')
+    .option('--dir <dir>', 'folder for portcullis.yaml and data/', '.')
+    .option('--issuer <url>', "the shield's public URL", 'http://127.0.0.1:8080')
+    .option('--port <port>', 'port of the public listener', '8080')
+    .option('--force', 'overwrite an existing portcullis.yaml')
+    .action(
+      action((options: { dir: string; issuer: string; port: string; force?: boolean }) =>
+        initCommand(options, io),
+      ),
+    );
+
+  program
+    .command('start')
+    .description('run the shield')
+    .requiredOption('--config <file>', 'path of portcullis.yaml')
+    .action(action((options: { config: string }) => startCommand(options, io)));
+
+  program
+    .command('check')
+    .description('validate a config without starting; every problem with file:line:column and a fix')
+    .requiredOption('--config <file>', 'path of portcullis.yaml')
+    .action(action((options: { config: string }) => checkCommand(options, io)));
+
+  const keys = program.command('keys').description('signing keys of app tokens');
+  keys
+    .command('list')
+    .description('show the signing keys and their status')
+    .requiredOption('--config <file>', 'path of portcullis.yaml')
+    .option('--json', 'machine-readable output')
+    .action(action((options: { config: string; json?: boolean }) => keysListCommand(options, io)));
+  keys
+    .command('rotate')
+    .description('add a new signing key; the old one stays published until its tokens expired')
+    .requiredOption('--config <file>', 'path of portcullis.yaml')
+    .option('--json', 'machine-readable output')
+    .action(action((options: { config: string; json?: boolean }) => keysRotateCommand(options, io)));
+
+  const token = program.command('token').description('app tokens');
+  token
+    .command('inspect')
+    .description('decode a token (untrusted); with --config, verify it and say why it is refused')
+    .argument('<token>', 'the token, or @FILE')
+    .option('--config <file>', 'verify against this shield')
+    .option('--json', 'machine-readable output')
+    .action(
+      action((value: string, options: { config?: string; json?: boolean }) =>
+        tokenInspectCommand(value, options, io),
+      ),
+    );
+
+  const evidence = program.command('evidence').description('attestation evidence');
+  evidence
+    .command('verify')
+    .description('check one saved piece of evidence offline and print the verdict of each step')
+    .addOption(
+      new Option('--type <type>', 'evidence type')
+        .choices(['apple-app-attest', 'apple-assertion', 'android-key-attestation', 'play-integrity'])
+        .makeOptionMandatory(),
+    )
+    .option('--app-id <id>', 'apple: TEAMID.bundle.id')
+    .option('--key-id <b64>', 'apple-app-attest: the key id')
+    .option('--attestation <b64>', 'apple-app-attest: the attestation object, b64 or @FILE')
+    .option('--client-data-hash <b64>', 'apple: SHA-256 of the client data, b64')
+    .option('--environment <env>', 'apple-app-attest: development or production (default: both)')
+    .option('--public-key <pem>', 'apple-assertion: the registered public key, PEM or @FILE')
+    .option('--assertion <b64>', 'apple-assertion: the assertion, b64 or @FILE')
+    .option('--previous-counter <n>', 'apple-assertion: the stored counter')
+    .option('--chain <file>', 'android: @FILE.pem with the chain, leaf first')
+    .option('--challenge <b64>', 'android: the challenge (b64 of its bytes)')
+    .option('--package <name>', 'android: expected package name')
+    .option(
+      '--signing-cert-sha256 <hex>',
+      'android: accepted signing certificate digest (repeatable)',
+      (v: string, p: string[]) => [...p, v],
+      [] as string[],
+    )
+    .option('--policy <policy>', 'android: strict or lenient', 'strict')
+    .option('--revocation <file>', 'android: @FILE with the revocation status list (JSON)')
+    .option('--token <token>', 'play-integrity: the token, or @FILE')
+    .option('--config <file>', 'play-integrity: the app keys and policy; also the app for --app-id')
+    .option('--at <iso-time>', 'verification time (default: now)')
+    .option('--json', 'machine-readable output')
+    .action(action((options: Record<string, unknown>) => evidenceVerifyCommand(options, io)));
+
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
+export async function run(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      io.err(`portcullis: ${error.message}`);
+      if (error.fix !== undefined) io.err(`  fix: ${error.fix}`);
+      return error.exitCode;
+    }
+    io.err(`portcullis: ${error instanceof Error ? error.message : String(error)}`);
+    return EXIT.failure;
+  }
+}

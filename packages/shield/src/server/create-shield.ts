@@ -1,0 +1,233 @@
+import type { X509Certificate } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { rootCertificates } from 'node:tls';
+import { APPLE_APP_ATTESTATION_ROOT_CA_PEM, loadAppleRoots } from '../attest/apple/index.js';
+import { createAuditWriter } from '../audit/create-audit-writer.js';
+import { type Clock, systemClock } from '../clock.js';
+import type { Config } from '../config/index.js';
+import { createGateway, createHttpServer } from '../gateway/index.js';
+import { createStores } from '../stores/create-stores.js';
+import type { Stores } from '../stores/ports.js';
+import { createKeyStore, createTokenIssuer, createTokenVerifier, type KeyStore } from '../tokens/index.js';
+import { androidAssertionVerifier, createAndroidVerifiers } from './android-verifiers.js';
+import { appPolicies } from './app-policies.js';
+import { appleAssertionVerifier, createAppleAttestationVerifier } from './apple-verifiers.js';
+import { createAttestService } from './attest-service.js';
+import { normalizeIp } from './client-ip.js';
+import { createEvidenceVerifiers } from './evidence-verifiers.js';
+import { createLogger, type Logger } from './logger.js';
+import { createPublicHandler } from './public-handler.js';
+import { routeSpecs, upstreamCaBundle } from './route-specs.js';
+
+/** Things a caller may supply instead of the defaults; tests and the demo use them. */
+export interface ShieldOverrides {
+  clock?: Clock;
+  logger?: Logger;
+  /** Test-kit roots (App Attest), trusted only when `config.mode` is development. */
+  appleTestRoots?: readonly X509Certificate[];
+  /** Test-kit roots (Android key attestation), trusted only when `config.mode` is development. */
+  androidTestRoots?: readonly X509Certificate[];
+  /** Pre-built stores (otherwise built from `config.store`). */
+  stores?: Stores;
+  /** fetch for outbound calls (revocation list, Google's decode endpoint); tests point it at loopback. */
+  fetch?: typeof fetch;
+}
+
+export interface Shield {
+  readonly config: Config;
+  readonly keys: KeyStore;
+  readonly stores: Stores;
+  readonly logger: Logger;
+  /** The node:http server of the public listener (not listening until `listen`). */
+  readonly server: Server;
+  /** Starts listening; resolves with the bound URL. */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Stops accepting, drains, flushes the audit queue and closes the stores. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds a shield from a loaded config: stores, keys, verifiers, gateway and the public listener.
+ * Refuses (throws) rather than start half-configured: a missing root file, an unreachable store,
+ * a bad key directory.
+ */
+export async function createShield(config: Config, overrides: ShieldOverrides = {}): Promise<Shield> {
+  const clock = overrides.clock ?? systemClock;
+  const logger = overrides.logger ?? createLogger({ level: config.logging.level });
+  const development = config.mode === 'development';
+  if (development && process.env['NODE_ENV'] === 'production') {
+    throw new Error('refusing to start: mode is development while NODE_ENV=production (A8-05)');
+  }
+  const instance = config.instanceId ?? `portcullis-${randomUUID().slice(0, 8)}`;
+
+  const stores =
+    overrides.stores ??
+    (await createStores(config.store, {
+      onError: (error) =>
+        logger.error({ err: { name: error.name, message: error.message } }, 'store trouble'),
+    }));
+  const keys = createKeyStore({ dir: config.keys.dir, alg: config.keys.alg, clock });
+  await keys.load();
+
+  const apps = appPolicies(config);
+  const audiences = [...new Set([...apps.values()].flatMap((app) => app.audiences))];
+  const issuer = createTokenIssuer({ keys, issuer: config.issuer, clock });
+  const verifier = createTokenVerifier({
+    keys,
+    issuer: config.issuer,
+    audiences: audiences.length > 0 ? audiences : ['none'],
+    clock,
+    clockToleranceSeconds: config.tokens.clockToleranceSeconds,
+    maxLifetimeSeconds: config.tokens.maxTtlSeconds,
+    cache: { maxEntries: 10_000 },
+    allowDev: development,
+  });
+
+  const appleRoots = loadAppleRoots(
+    config.trust.appleRootsFile === undefined
+      ? [APPLE_APP_ATTESTATION_ROOT_CA_PEM]
+      : [readFileSync(config.trust.appleRootsFile, 'utf8')],
+  );
+  const android = createAndroidVerifiers(config, {
+    clock,
+    testRoots: development ? (overrides.androidTestRoots ?? []) : [],
+    logger,
+    replay: stores.replay,
+    ...(overrides.fetch !== undefined ? { fetch: overrides.fetch } : {}),
+  });
+  const evidenceVerifiers = createEvidenceVerifiers({
+    'apple-app-attest': createAppleAttestationVerifier({
+      roots: appleRoots,
+      testRoots: development ? (overrides.appleTestRoots ?? []) : [],
+    }),
+    ...android.evidenceVerifiers,
+  });
+
+  const auditWriter = createAuditWriter({
+    log: stores.audit,
+    instance,
+    onFailure: (kind, error) =>
+      logger.error(
+        { kind, err: error instanceof Error ? { name: error.name, message: error.message } : undefined },
+        'audit write failed',
+      ),
+  });
+
+  const attest = createAttestService({
+    apps,
+    stores,
+    tokens: issuer,
+    evidenceVerifiers,
+    assertionVerifiers: { ios: appleAssertionVerifier, android: androidAssertionVerifier },
+    clock,
+    challengeTtlSeconds: config.challenges.ttlSeconds,
+    developmentMode: development,
+  });
+
+  const gateway = createGateway({
+    routes: routeSpecs(config),
+    verifyToken: (token) => verifier.verify(token),
+    resolveSecret: (name) => config.secrets[name] ?? '',
+    audit: (record) => auditWriter.write(record),
+    clock,
+    limits: { maxUrlBytes: config.http.maxUrlBytes, maxHeaders: config.http.maxHeaders },
+    logger,
+    upstreamPool: {
+      ...(upstreamCaBundle(config, (file) => readFileSync(file, 'utf8'), rootCertificates) === undefined
+        ? {}
+        : { ca: upstreamCaBundle(config, (file) => readFileSync(file, 'utf8'), rootCertificates)! }),
+    },
+  });
+
+  let closing = false;
+  const handler = createPublicHandler({
+    attest,
+    gateway,
+    jwks: () => keys.jwksHttp(),
+    ready: async () => {
+      if (closing) return false;
+      await stores.ping();
+      return true;
+    },
+    audit: (record) => auditWriter.write(record),
+    clock,
+    maxAttestBodyBytes: 64 * 1024,
+    resolveClientIp: (req: IncomingMessage) => normalizeIp(req.socket.remoteAddress ?? ''),
+    onError: (error, requestId) =>
+      logger.error(
+        {
+          requestId,
+          err:
+            error instanceof Error
+              ? { name: error.name, message: error.message, stack: error.stack }
+              : String(error),
+        },
+        'unexpected error',
+      ),
+  });
+
+  const server = createHttpServer(handler, {
+    headersTimeoutMs: config.http.headersTimeoutMs,
+    requestTimeoutMs: config.http.requestTimeoutMs,
+    keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
+  });
+
+  if (development) {
+    logger.warn(
+      {
+        mode: 'development',
+        testRoots: (overrides.appleTestRoots?.length ?? 0) + (overrides.androidTestRoots?.length ?? 0),
+      },
+      'DEVELOPMENT MODE: test-kit roots may be trusted and tokens they yield are marked dev; never run this in production',
+    );
+  }
+  for (const spec of routeSpecs(config)) {
+    logger.info(
+      {
+        route: spec.id,
+        methods: spec.methods,
+        path: spec.path,
+        protection: spec.public
+          ? 'public'
+          : `token${spec.require.level ? ` >= ${spec.require.level}` : ''}${spec.require.apps ? ` apps ${spec.require.apps.join(',')}` : ''}`,
+        injects: Object.keys(spec.inject.headers),
+      },
+      'route',
+    );
+  }
+
+  return {
+    config,
+    keys,
+    stores,
+    logger,
+    server,
+    listen(port = config.listen.port, host = config.listen.host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const address = server.address() as AddressInfo;
+          const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+          android.start();
+          logger.info({ url: `http://${shown}:${address.port}`, instance }, 'listening');
+          resolve(`http://${shown}:${address.port}`);
+        });
+      });
+    },
+    async close() {
+      closing = true;
+      android.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await gateway.close();
+      await auditWriter.flush();
+      await stores.close();
+    },
+  };
+}

@@ -1,4 +1,14 @@
 export type {
+  CreateSoftwareAndroidDeviceOptions,
+  SoftwareAndroidDevice,
+} from './android-key-attestation-device.js';
+export {
+  ANDROID_KEY_DESCRIPTION_OID,
+  createSoftwareAndroidDevice,
+} from './android-key-attestation-device.js';
+export type { AndroidTestAuthority, CreateAndroidTestAuthorityOptions } from './android-test-authority.js';
+export { createAndroidTestAuthority } from './android-test-authority.js';
+export type {
   CreateSoftwareAppAttestDeviceOptions,
   SoftwareAppAttestDevice,
 } from './apple-app-attest-device.js';

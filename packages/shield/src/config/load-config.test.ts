@@ -650,22 +650,26 @@ ${ROUTE}    inject:
     assert.equal(config.routes[0]?.inject?.headers['authorization'], `Bearer \${secret:stripe}`);
   });
 
-  test(`a resolved value is never read as a \${secret:} placeholder`, async () => {
-    const config = await parseConfig(
+  test(`a literal "\${" never reaches an injected header, where the gateway would read it as a placeholder`, async () => {
+    const { text, line, column } = marked(
       `issuer: https://shield.example.com
 secrets:
   stripe: \${env:STRIPE}
 ${ROUTE}    inject:
       headers:
         authorization: "Bearer \${secret:stripe}"
-        x-literal: "$\${secret:stripe}"
+        x-literal: <@>"$\${secret:stripe}"
         x-from-env: \${env:HEADER}
 `,
-      options({ env: { STRIPE: 'sk', HEADER: `v\${secret:stripe}` } }),
     );
-    const headers = config.routes[0]?.inject?.headers;
-    assert.equal(headers?.['x-literal'], '$${secret:stripe}');
-    assert.equal(headers?.['x-from-env'], 'v$${secret:stripe}');
+    const err = await refusal(text, { env: { STRIPE: 'sk', HEADER: `v\${secret:stripe}` } });
+    assert.deepEqual(
+      err.issues.map((issue) => [issue.code, issue.path, issue.line, issue.column]),
+      [
+        ['reference_invalid', 'routes[0].inject.headers.x-literal', line, column],
+        ['reference_invalid', 'routes[0].inject.headers.x-from-env', line + 1, 21],
+      ],
+    );
   });
 
   test('passes warnings of a good file to onWarning', async () => {

@@ -2,10 +2,12 @@
  * Route path patterns. A pattern is a canonical origin-form path whose last segment may be a
  * wildcard:
  * - no wildcard (`/catalog`): matches exactly that path;
- * - `*` (`/files/*`): matches the prefix plus exactly one non-empty segment without `/`;
- * - `**` (`/stripe/**`): matches the prefix plus any rest, possibly empty (`/stripe/`, `/stripe/a/b`),
- *   but not the prefix without its slash (`/stripe`).
- * Matching is exact and case-sensitive on the normalised request path.
+ * - `*` (`/files/*`): matches the prefix plus exactly one non-empty segment;
+ * - `**` (`/stripe/**`): matches the prefix plus one or more further segments (`/stripe/a`,
+ *   `/stripe/a/b`), but not `/stripe` itself.
+ * Matching is exact and case-sensitive on the canonical request path (the gateway's
+ * canonicalizePath: no `//`, no trailing `/` except the root, no `.` or `..`), so patterns are
+ * held to the same canonical form.
  */
 export interface RoutePattern {
   /** The literal part: the whole path, or everything up to and including the `/` before the wildcard. */
@@ -60,17 +62,25 @@ export function parseRoutePattern(path: string): RoutePatternResult {
       'remove spaces, control and non-ASCII characters',
     );
   }
+  if (path === '/') return { ok: true, pattern: { prefix: '/', tail: 'none' } };
+  if (path.includes('..')) {
+    return refuse(
+      '".." is not allowed in a route path',
+      'write the canonical path (the gateway refuses ".." in requests)',
+    );
+  }
   const segments = path.slice(1).split('/');
   const last = segments.length - 1;
   for (const [index, segment] of segments.entries()) {
     if (segment === '' && index !== last)
       return refuse('"//" (an empty segment) is not allowed', 'use single slashes');
-    if (segment === '.' || segment === '..') {
+    if (segment === '')
       return refuse(
-        '"." and ".." segments are not allowed',
-        'write the canonical path without "." or ".." segments',
+        'a route path does not end with "/"',
+        'remove the trailing slash (requests never carry one)',
       );
-    }
+    if (segment === '.')
+      return refuse('"." segments are not allowed', 'write the canonical path without "." segments');
     if (segment.includes('*')) {
       if ((segment !== '*' && segment !== '**') || index !== last) {
         return refuse(
@@ -95,7 +105,7 @@ export function matchRoutePattern(pattern: RoutePattern, path: string): boolean 
   if (pattern.tail === 'none') return path === pattern.prefix;
   if (!path.startsWith(pattern.prefix)) return false;
   const rest = path.slice(pattern.prefix.length);
-  return pattern.tail === 'rest' || (rest !== '' && !rest.includes('/'));
+  return rest !== '' && (pattern.tail === 'rest' || !rest.includes('/'));
 }
 
 /** True when some request path matches both patterns. */

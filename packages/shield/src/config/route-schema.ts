@@ -1,3 +1,4 @@
+import { METHODS } from 'node:http';
 import { ASSURANCE_LEVELS, SHIELD_HEADER_PREFIX } from '@portcullis/protocol';
 import { z } from 'zod';
 import {
@@ -153,7 +154,14 @@ export const routeSchema = z
       });
     }
     route.match.methods.forEach((method, index) => {
-      if (REFUSED_METHODS.has(method)) {
+      if (!METHODS.includes(method)) {
+        reportIssue(ctx, {
+          path: ['match', 'methods', index],
+          code: 'invalid_value',
+          message: 'this is not an HTTP method',
+          fix: 'use a method such as GET, POST, PUT, PATCH or DELETE',
+        });
+      } else if (REFUSED_METHODS.has(method)) {
         reportIssue(ctx, {
           path: ['match', 'methods', index],
           code: 'route_method_refused',
@@ -189,15 +197,27 @@ export const routeSchema = z
     if (route.stripPrefix !== undefined) {
       const prefix = route.stripPrefix;
       const path = route.match.path;
-      const boundary = path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
-      if (!prefix.startsWith('/') || prefix === '/' || !boundary) {
+      const literal = parseRoutePattern(prefix);
+      const whole = literal.ok && literal.pattern.tail === 'none' && prefix !== '/';
+      if (!whole || !(path === prefix || path.startsWith(`${prefix}/`))) {
         reportIssue(ctx, {
           path: ['stripPrefix'],
           code: 'route_strip_prefix',
-          message: 'stripPrefix must be a leading part of match.path that ends at a "/"',
+          message:
+            'stripPrefix must be a leading part of match.path made of whole segments, without a trailing "/"',
           fix: 'use e.g. /stripe for the path /stripe/**',
         });
       }
+    }
+
+    const base = parseRoutePattern(parseUrl(route.upstream)?.pathname ?? '/');
+    if (!base.ok || base.pattern.tail !== 'none') {
+      reportIssue(ctx, {
+        path: ['upstream'],
+        code: 'upstream_invalid',
+        message: 'the upstream’s base path is not canonical (a trailing "/", "//", "%", "*", ...)',
+        fix: 'write the base path like a route path, e.g. http://127.0.0.1:3000/api, or none',
+      });
     }
 
     for (const [name, value] of Object.entries(route.inject?.headers ?? {})) {
@@ -217,16 +237,22 @@ export const routeSchema = z
           fix: 'remove control characters from the value and from what it references',
         });
       }
+      // The gateway reads every "${" of an injected value as a placeholder: only ${secret:NAME}
+      // may appear, never a literal "${" (written as "$${", or brought in by a reference).
       const scanned = scanReferences(value);
-      const unresolved = scanned.ok
-        ? scanned.parts.find((p) => p.type === 'reference' && p.kind !== 'secret')
-        : undefined;
-      if (!scanned.ok || unresolved !== undefined) {
+      const stray =
+        scanned.ok &&
+        scanned.parts.some((part) =>
+          part.type === 'reference' ? part.kind !== 'secret' : part.text.includes(`\${`),
+        );
+      if (!scanned.ok || stray) {
         reportIssue(ctx, {
           path: ['inject', 'headers', name],
           code: 'reference_invalid',
-          message: scanned.ok ? `an \${env:} or \${file:} reference was not resolved` : scanned.message,
-          fix: scanned.ok ? 'load the config with loadConfigFile or parseConfig' : scanned.fix,
+          message: scanned.ok
+            ? `an injected header value can hold "\${" only as \${secret:NAME}`
+            : scanned.message,
+          fix: scanned.ok ? `remove the literal "\${" (or the reference that brought it in)` : scanned.fix,
         });
       }
     }

@@ -548,6 +548,34 @@ describe('mutations of the policy', () => {
   });
 });
 
+describe('policy values that slipped past validation fail closed', () => {
+  test('unknown minimum level, non-numeric patch level or version, non-string challenge', () => {
+    const bogus = { ...strict, minSecurityLevel: 'titanium' } as unknown as AndroidKeyAttestationPolicy;
+    refused(
+      verify(baseChain, { policy: bogus }),
+      'android_security_level_insufficient',
+      'min_security_level',
+    );
+    const patch = { ...strict, minOsPatchLevel: '202401' } as unknown as AndroidKeyAttestationPolicy;
+    refused(verify(baseChain, { policy: patch }), 'android_patch_level_too_old', 'os_patch_level');
+    refused(
+      verify(baseChain, { policy: { ...strict, minAppVersion: Number.NaN } }),
+      'android_app_version_too_old',
+      'app_version',
+    );
+    refused(
+      verifyAndroidKeyAttestation(
+        { chain: baseChain, challenge: undefined as unknown as string },
+        strict,
+        anchors,
+        AT,
+      ),
+      'android_challenge_mismatch',
+      'challenge',
+    );
+  });
+});
+
 describe('policy presets', () => {
   test('strict and lenient differ only in boot and lock requirements', () => {
     assert.deepEqual(

@@ -10,7 +10,7 @@ import {
   normalizeSigningCertSha256,
 } from './android-policy.js';
 import { ANDROID_KEY_ATTESTATION_STEPS } from './android-steps.js';
-import { type AndroidSecurityLevel, KEY_ORIGIN_GENERATED, type KeyDescription } from './key-description.js';
+import { KEY_ORIGIN_GENERATED, type KeyDescription } from './key-description.js';
 import { parseKeyDescription } from './parse-key-description.js';
 import { StepLog } from './step-log.js';
 import { type AndroidTrustAnchors, checkAndroidChain } from './verify-android-chain.js';
@@ -25,7 +25,7 @@ export interface AndroidKeyAttestationInput {
 
 const EC_PUBLIC_KEY_OID = '1.2.840.10045.2.1';
 const RSA_PUBLIC_KEY_OID = '1.2.840.113549.1.1.1';
-const LEVEL_RANK: Record<AndroidSecurityLevel, number> = { software: 0, tee: 1, strongbox: 2 };
+const LEVEL_RANK: Readonly<Record<string, number>> = { software: 0, tee: 1, strongbox: 2 };
 
 /**
  * Verifies an Android Key Attestation (protocol §2.1, `android-key-attestation`) the way
@@ -121,7 +121,10 @@ export function verifyAndroidKeyAttestation(
   }
   log.pass('key_description');
 
-  if (!sameBytes(kd.attestationChallenge, new TextEncoder().encode(input.challenge))) {
+  if (
+    typeof input.challenge !== 'string' ||
+    !sameBytes(kd.attestationChallenge, new TextEncoder().encode(input.challenge))
+  ) {
     return log.fail(
       'challenge',
       'android_challenge_mismatch',
@@ -196,13 +199,14 @@ export function verifyAndroidKeyAttestation(
   }
   log.pass('signing_certificate');
 
+  // Policy values are validated when the config is built; a bad one here fails closed.
   if (policy.minAppVersion === undefined) log.skip('app_version');
-  else if (app.version < policy.minAppVersion) {
+  else if (!Number.isSafeInteger(policy.minAppVersion) || app.version < policy.minAppVersion) {
     return log.fail('app_version', 'android_app_version_too_old', 'the app version is below minAppVersion');
   } else log.pass('app_version');
 
   const minLevel = policy.minSecurityLevel ?? 'tee';
-  if (LEVEL_RANK[level] < LEVEL_RANK[minLevel]) {
+  if ((LEVEL_RANK[level] ?? -1) < (LEVEL_RANK[minLevel] ?? Number.POSITIVE_INFINITY)) {
     return log.fail(
       'min_security_level',
       'android_security_level_insufficient',
@@ -230,7 +234,11 @@ export function verifyAndroidKeyAttestation(
   if (policy.minOsPatchLevel === undefined) log.skip('os_patch_level');
   else if (patchLevel !== undefined && !isPatchLevel(patchLevel)) {
     return log.fail('os_patch_level', 'android_key_description_malformed', 'osPatchLevel is not YYYYMM');
-  } else if (patchLevel === undefined || patchLevel < policy.minOsPatchLevel) {
+  } else if (
+    patchLevel === undefined ||
+    !isPatchLevel(policy.minOsPatchLevel) ||
+    patchLevel < policy.minOsPatchLevel
+  ) {
     return log.fail(
       'os_patch_level',
       'android_patch_level_too_old',

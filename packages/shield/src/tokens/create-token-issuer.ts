@@ -52,7 +52,7 @@ const PLATFORMS: readonly string[] = ['ios', 'android', 'debug'];
 /** base64url length of a 64-byte signature. */
 const SIGNATURE_CHARS = 86;
 
-function invalid(field: string): never {
+function badClaim(field: string): never {
   throw new ShieldError('internal_error', 'token_issue_claims_invalid', {
     message: `Cannot issue an app token: ${field} is outside the app-token profile.`,
   });
@@ -67,18 +67,18 @@ function shortString(value: unknown, max: number): value is string {
 }
 
 function confirmation(cnf: unknown): NonNullable<AppTokenClaims['cnf']> {
-  if (typeof cnf !== 'object' || cnf === null) invalid('cnf');
+  if (typeof cnf !== 'object' || cnf === null) badClaim('cnf');
   const { kid, jwk } = cnf as { kid?: unknown; jwk?: unknown };
-  if (!shortString(kid, 256)) invalid('cnf.kid');
-  if (typeof jwk !== 'object' || jwk === null) invalid('cnf.jwk');
+  if (!shortString(kid, 256)) badClaim('cnf.kid');
+  if (typeof jwk !== 'object' || jwk === null) badClaim('cnf.jwk');
   const j = jwk as Record<string, unknown>;
-  if (Object.hasOwn(j, 'd')) invalid('cnf.jwk (it holds a private key)');
-  if (j.kty !== 'EC' || j.crv !== 'P-256' || !isB64url32(j.x) || !isB64url32(j.y)) invalid('cnf.jwk');
+  if (Object.hasOwn(j, 'd')) badClaim('cnf.jwk (it holds a private key)');
+  if (j.kty !== 'EC' || j.crv !== 'P-256' || !isB64url32(j.x) || !isB64url32(j.y)) badClaim('cnf.jwk');
   const material = { kty: 'EC', crv: 'P-256', x: j.x, y: j.y };
   try {
     createPublicKey({ key: material, format: 'jwk' });
   } catch {
-    invalid('cnf.jwk (not a point on P-256)');
+    badClaim('cnf.jwk (not a point on P-256)');
   }
   // Only the RFC 7638 members go into the token, whatever else the caller's JWK carried.
   return { kid, jwk: material };
@@ -114,7 +114,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
 
   async function issue(claims: IssueClaims): Promise<IssuedToken> {
     const { sub, aud, plt, lvl, cnf, dev, ath, ttlSeconds } = claims;
-    if (!shortString(sub, 256)) invalid('sub');
+    if (!shortString(sub, 256)) badClaim('sub');
     if (
       !Array.isArray(aud) ||
       aud.length === 0 ||
@@ -122,13 +122,13 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
       !aud.every((entry) => shortString(entry, 256)) ||
       new Set(aud).size !== aud.length
     ) {
-      invalid('aud');
+      badClaim('aud');
     }
-    if (!PLATFORMS.includes(plt)) invalid('plt');
-    if (!(ASSURANCE_LEVELS as readonly string[]).includes(lvl)) invalid('lvl');
-    if (dev !== undefined && dev !== true) invalid('dev');
-    if (ath !== undefined && !isB64url32(ath)) invalid('ath');
-    if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > maxTtl) invalid('ttlSeconds');
+    if (!PLATFORMS.includes(plt)) badClaim('plt');
+    if (!(ASSURANCE_LEVELS as readonly string[]).includes(lvl)) badClaim('lvl');
+    if (dev !== undefined && dev !== true) badClaim('dev');
+    if (ath !== undefined && !isB64url32(ath)) badClaim('ath');
+    if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > maxTtl) badClaim('ttlSeconds');
 
     const key = keys.signingKey();
     const iat = Math.floor(clock.now() / 1000);
@@ -146,7 +146,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     const signingInput = `${header}.${body}`;
     // Verifiers refuse anything longer before decoding it; never mint what they would refuse.
     if (signingInput.length + 1 + SIGNATURE_CHARS > MAX_TOKEN_LENGTH) {
-      invalid('the claims as a whole (token too long)');
+      badClaim('the claims as a whole (token too long)');
     }
     const signature =
       key.alg === 'ES256'

@@ -153,13 +153,22 @@ export function createHttpServer(
       socket.destroy();
       return;
     }
-    // Same rule as Node's own handler: answer only if no response has started on this socket.
-    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
-    if (inFlight?.headersSent === true) {
-      socket.destroy();
-      return;
-    }
     const code = clientErrorCode(error);
+    const inFlight = (socket as { _httpMessage?: ServerResponse | null })._httpMessage ?? null;
+    if (inFlight !== null) {
+      if (inFlight.headersSent) {
+        socket.destroy();
+        return;
+      }
+      if (inFlight.req.complete && code !== 'request_timeout') {
+        // Garbage after a complete request that is still being served (pipelined bytes, data after
+        // a close-delimited HTTP/1.0 message): answer that request as it deserves, then close.
+        // Answering 400 now would hide the response of a request that may already be upstream.
+        inFlight.shouldKeepAlive = false;
+        report(code, error.code ?? 'client_error', socket);
+        return;
+      }
+    }
     const requestId = report(code, error.code ?? 'client_error', socket);
     socket.end(rawProblem(code, requestId), () => socket.destroy());
   });

@@ -118,6 +118,8 @@ export interface RawUpstream {
   port: number;
   url: string;
   connections: number;
+  /** Connections that have closed (the gateway discarded them, or the script ended them). */
+  closed: number;
   requests: string[];
   /** Called once per complete request head with the socket; writes whatever bytes it likes. */
   respond: (socket: Socket, head: string) => void;
@@ -129,6 +131,7 @@ export async function startRawUpstream(): Promise<RawUpstream> {
     port: 0,
     url: '',
     connections: 0,
+    closed: 0,
     requests: [],
     respond: (socket) => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'),
     close: () => closeServer(server),
@@ -137,7 +140,10 @@ export async function startRawUpstream(): Promise<RawUpstream> {
   const server = createNetServer((socket) => {
     raw.connections++;
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      raw.closed++;
+    });
     socket.on('error', () => socket.destroy());
     let buffered = '';
     socket.on('data', (chunk: Buffer) => {

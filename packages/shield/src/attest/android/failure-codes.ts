@@ -213,7 +213,7 @@ export const ANDROID_FAILURE_CODES = [
     code: 'android_assertion_signature_malformed',
     kind: 'invalid',
     meaning:
-      'The assertion is not one canonical DER ECDSA signature (for example a raw 64-byte r||s signature).',
+      'The assertion is not one canonical DER ECDSA signature (for example the raw 64-byte r and s of IEEE P1363).',
     fix: 'Sign with Signature.getInstance("SHA256withECDSA") and send its output (DER) unchanged.',
   },
   {

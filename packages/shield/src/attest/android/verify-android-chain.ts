@@ -92,8 +92,10 @@ export function checkAndroidChain(
   }
   log.pass('chain_decode');
 
-  // Shape: the key description must be on the leaf and nowhere else, so a certificate signed by
-  // the attested key (a chain extended past the attested key) never passes for the attested key.
+  // Android step 6: "Only the first occurrence of the extension in the chain can be trusted. Any
+  // further instances ... might have been issued by an attacker extending the chain." Like
+  // Google's verifier (ADDITIONAL_ATTESTATION_EXTENSION) we go further: the key description must
+  // be on the leaf and nowhere else, so a certificate signed by the attested key never passes.
   const extensionCounts = asn.map((c) => extensionsWith(c, KEY_DESCRIPTION_OID).length);
   if (extensionCounts.some((n, i) => i > 0 && n > 0)) {
     return log.fail(
@@ -116,6 +118,8 @@ export function checkAndroidChain(
   }
   log.pass('chain_shape');
 
+  // Android step 3: "Verify that the root public certificate is trustworthy and that each
+  // certificate signs the next certificate in the chain."
   // Root: trust is pinned to the top certificate's public key; its own dates and signature are
   // not used (Google re-issued the RSA root several times for one key, and old devices still
   // end in an expired copy).
@@ -177,7 +181,8 @@ export function checkAndroidChain(
   }
   log.pass('chain_validity');
 
-  // Revocation: every certificate of the chain, by serial number.
+  // Android step 4: "Check each certificate's revocation status to ensure that none of the
+  // certificates have been revoked." Every certificate of the chain, by serial number.
   let revocationChecked = false;
   if (anchors.revocation === 'stale-refuse') {
     return log.fail('revocation', 'android_revocation_unavailable', 'the revocation status list is stale');

@@ -121,6 +121,8 @@ export function verifyAndroidKeyAttestation(
   }
   log.pass('key_description');
 
+  // Android step 7: "Check the extension data ... for consistency and compare with the set of
+  // values that you expect the hardware-backed key to contain." From here on.
   if (
     typeof input.challenge !== 'string' ||
     !sameBytes(kd.attestationChallenge, new TextEncoder().encode(input.challenge))

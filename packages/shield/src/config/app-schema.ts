@@ -196,7 +196,8 @@ const debugTokenSchema = z
           .optional()
           .describe('Restrict tokens to these audiences.'),
       })
-      .optional(),
+      .optional()
+      .describe('What tokens minted with this credential may be used for.'),
   })
   .describe('A debug credential for simulators, emulators, CI and device farms.');
 

@@ -26,8 +26,8 @@ describe('configJsonSchema', () => {
     assert.equal(port?.default, 8080);
     assert.deepEqual(port?.anyOf?.at(-1), { $ref: '#/$defs/reference' });
     const reference = new RegExp(schema.$defs['reference']?.pattern ?? '^$');
-    assert.ok(reference.test('http://127.0.0.1:${env:PORT}'));
-    assert.ok(reference.test('${file:secrets/stripe}'));
-    assert.ok(!reference.test('${secret:stripe}'));
+    assert.ok(reference.test(`http://127.0.0.1:\${env:PORT}`));
+    assert.ok(reference.test(`\${file:secrets/stripe}`));
+    assert.ok(!reference.test(`\${secret:stripe}`));
   });
 });

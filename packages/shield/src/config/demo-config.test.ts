@@ -59,7 +59,7 @@ describe('demoConfigText', () => {
           'http://127.0.0.1:3131',
           false,
           { token: true, apps: ['shop'], proof: false },
-          { headers: { 'x-provider-key': '${secret:payments_api_key}' } },
+          { headers: { 'x-provider-key': `\${secret:payments_api_key}` } },
         ],
         [
           'email-send',
@@ -68,7 +68,7 @@ describe('demoConfigText', () => {
           'http://127.0.0.1:3131',
           false,
           { token: true, proof: false },
-          { headers: { 'x-provider-key': '${secret:email_api_key}' } },
+          { headers: { 'x-provider-key': `\${secret:email_api_key}` } },
         ],
         ['catalog', ['GET'], '/catalog', 'http://127.0.0.1:3131', true, undefined, undefined],
       ],
@@ -76,7 +76,7 @@ describe('demoConfigText', () => {
   });
 
   test('a data folder with odd characters stays a literal path', async () => {
-    const dataDir = '/tmp/a "dir" with ${env:X} and \\ back';
+    const dataDir = `/tmp/a "dir" with \${env:X} and \\ back`;
     const config = await parseConfig(demoConfigText({ ...OPTIONS, dataDir }), { baseDir: '/', env: SECRETS });
     assert.equal(config.keys.dir, `${dataDir}/keys`);
   });

@@ -75,14 +75,14 @@ describe('renderInitConfig', () => {
       apps: ['shop'],
       proof: true,
     });
-    assert.equal(config.routes[0]?.inject?.headers['authorization'], 'Bearer ${secret:upstream_api_key}');
+    assert.equal(config.routes[0]?.inject?.headers['authorization'], `Bearer \${secret:upstream_api_key}`);
     assert.deepEqual(config.routes[0]?.limits, [
       { per: 'device', max: 60, window: 60 },
       { per: 'global', max: 5000, window: 60 },
     ]);
   });
 
-  test('explains with "## " lines, keeps secrets as ${env:} references, and writes an editor modeline on request', () => {
+  test(`explains with "## " lines, keeps secrets as \${env:} references, and writes an editor modeline on request`, () => {
     const text = renderInitConfig({ issuer: ISSUER, schemaPath: './portcullis.schema.json', ...PLATFORMS });
     assert.ok(text.startsWith('# yaml-language-server: $schema=./portcullis.schema.json\n'));
     assert.ok(text.split('\n').filter((line) => line.trimStart().startsWith('## ')).length > 30);

@@ -89,7 +89,7 @@ export const routeSchema = z
           .min(1)
           .default(['GET'])
           .describe('Upper-case methods; TRACE, TRACK and CONNECT are refused.'),
-        path: z.string().describe('Canonical path; a last segment * matches one segment, ** the rest.'),
+        path: z.string().describe('Canonical path; a last segment * matches one segment, ** one or more.'),
       })
       .describe('Which requests the route takes.'),
     upstream: urlField({

@@ -123,7 +123,6 @@ export interface GatewayCheck {
 
 /** The subset of pino's Logger the gateway uses (only off the hot path: unexpected failures). */
 export interface GatewayLogger {
-  warn(details: Record<string, unknown>, message: string): void;
   error(details: Record<string, unknown>, message: string): void;
 }
 

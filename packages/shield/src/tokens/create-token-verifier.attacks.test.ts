@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { describe, test } from 'node:test';
 import type { AppTokenClaims } from '@portcullis/protocol';
 import { createManualClock } from '../clock.js';
+import { decodeBase64UrlStrict } from '../encoding.js';
 import { isShieldError } from '../errors.js';
 import { createStaticKeySource } from './create-static-key-source.js';
 import {
@@ -626,6 +627,21 @@ describe('C-18 claim types', () => {
       want: 'valid',
     },
   ]);
+});
+
+describe('32-byte base64url claims: the verifier agrees with decodeBase64UrlStrict', () => {
+  const prefix = b64(Buffer.alloc(32, 0xa5)).slice(0, 42);
+  const candidates = [...ALPHABET].map((last) => prefix + last);
+  candidates.push(prefix, `${prefix}AA`, `${prefix.slice(1)}+A`, `${prefix.slice(1)}/A`, `${prefix}A=`);
+  for (const ath of candidates) {
+    const canonical = decodeBase64UrlStrict(ath)?.length === 32;
+    test(`ath ${JSON.stringify(ath.slice(38))} → ${canonical ? 'valid' : 'token_claims_invalid'}`, () => {
+      assert.equal(
+        outcome(makeVerifier(), forge(HEADER, claims({ ath }))).reason,
+        canonical ? 'valid' : 'token_claims_invalid',
+      );
+    });
+  }
 });
 
 describe('cnf (RFC 7800 confirmation key)', () => {

@@ -66,7 +66,9 @@ function countMembers(value: unknown): number {
     for (const item of value) count += countMembers(item);
     return count;
   }
-  for (const member of Object.values(value)) count += 1 + countMembers(member);
+  // for...in also walks inherited enumerable names: a polluted Object.prototype makes the counts
+  // differ and every object is refused, which fails closed.
+  for (const name in value) count += 1 + countMembers((value as Record<string, unknown>)[name]);
   return count;
 }
 

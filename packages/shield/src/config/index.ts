@@ -5,7 +5,7 @@ export { CONFIG_ISSUE_CODES } from './config-issue-codes.js';
 export type { JsonSchema } from './config-json-schema.js';
 export { configJsonSchema, configJsonSchemaText } from './config-json-schema.js';
 export type { DemoConfigOptions } from './demo-config.js';
-export { demoConfigText } from './demo-config.js';
+export { DEMO_SIGNING_CERT_SHA256, demoConfigText } from './demo-config.js';
 export { formatConfigError } from './format-config-error.js';
 export type { InitConfigOptions } from './init-template.js';
 export { renderInitConfig } from './init-template.js';

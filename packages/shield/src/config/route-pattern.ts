@@ -125,6 +125,3 @@ export function isReservedRoutePattern(pattern: RoutePattern): boolean {
   const prefix = pattern.prefix.toLowerCase();
   return RESERVED.some((reserved) => prefix === reserved || prefix.startsWith(`${reserved}/`));
 }
-
-/** The shield's own path prefixes, which no route may claim. */
-export const RESERVED_ROUTE_PREFIXES: readonly string[] = RESERVED;

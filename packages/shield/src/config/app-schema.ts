@@ -40,7 +40,7 @@ const SECURITY_LEVELS = ['software', 'tee', 'strongbox'] as const;
 /** What `policy` means for the keys left unset. */
 const KEY_ATTESTATION_POLICIES = {
   strict: { minSecurityLevel: 'tee', requireVerifiedBoot: true, requireLockedBootloader: true },
-  lenient: { minSecurityLevel: 'software', requireVerifiedBoot: false, requireLockedBootloader: false },
+  lenient: { minSecurityLevel: 'tee', requireVerifiedBoot: false, requireLockedBootloader: false },
 } as const;
 
 const keyAttestationSchema = z
@@ -49,7 +49,7 @@ const keyAttestationSchema = z
       .enum(['strict', 'lenient'])
       .default('strict')
       .describe(
-        'strict: TEE or StrongBox, verified boot, locked bootloader; lenient: none of these. Keys below override.',
+        'strict: TEE or StrongBox, verified boot, locked bootloader; lenient: a hardware-backed key (TEE or StrongBox) only. Keys below override.',
       ),
     minSecurityLevel: z
       .enum(SECURITY_LEVELS)

@@ -598,7 +598,7 @@ apps:
     assert.deepEqual(android?.signingCertSha256, ['ab'.repeat(32)]);
     assert.deepEqual(android?.keyAttestation, {
       policy: 'lenient',
-      minSecurityLevel: 'software',
+      minSecurityLevel: 'tee',
       requireVerifiedBoot: false,
       requireLockedBootloader: true,
     });

@@ -33,7 +33,9 @@ export function createAuthorizationBindingCheck(
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
   const required = new Set<string>();
   if (options.requireBinding !== undefined) {
-    if (typeof (options.requireBinding as Iterable<string>)[Symbol.iterator] !== 'function') {
+    const ids: unknown = options.requireBinding;
+    // A string is iterable too: 'pay' would silently mean the routes 'p', 'a' and 'y'.
+    if (typeof ids === 'string' || typeof (ids as Iterable<string>)?.[Symbol.iterator] !== 'function') {
       throw new TypeError('requireBinding must be an iterable of route ids');
     }
     for (const id of options.requireBinding) {

@@ -13,7 +13,11 @@ export interface RedisLimitStoreOptions {
   keyPrefix?: string;
   /** Bound on the first connection, ms. Default 2000. */
   connectTimeoutMs?: number;
-  /** Bound on each take; beyond it the take fails with StoreOutageError `store_timeout` (F-02). Default 100. */
+  /**
+   * Bound on each take, ms; beyond it the take fails with StoreOutageError `store_timeout` and the
+   * route's outage choice applies (F-02). It also counts this process's own event-loop delay, so
+   * too low a value turns a busy instance into an outage. Default 200.
+   */
   commandTimeoutMs?: number;
   /** Most takes waiting for Redis at once; beyond it takes fail at once. Default 10 000. */
   maxPendingCommands?: number;
@@ -101,7 +105,7 @@ function readReply(
  *
  * @example
  * ```ts
- * const store = await createRedisLimitStore({ url: 'redis://127.0.0.1:6379', commandTimeoutMs: 100 });
+ * const store = await createRedisLimitStore({ url: 'redis://127.0.0.1:6379', keyPrefix: 'shop:limit:' });
  * ```
  */
 export async function createRedisLimitStore(options: RedisLimitStoreOptions): Promise<RedisLimitStore> {
@@ -122,7 +126,7 @@ export async function createRedisLimitStore(options: RedisLimitStoreOptions): Pr
   const connection = await connectRedis({
     url: options.url,
     connectTimeoutMs: positiveInteger('connectTimeoutMs', options.connectTimeoutMs ?? 2000),
-    commandTimeoutMs: positiveInteger('commandTimeoutMs', options.commandTimeoutMs ?? 100),
+    commandTimeoutMs: positiveInteger('commandTimeoutMs', options.commandTimeoutMs ?? 200),
     maxPendingCommands: positiveInteger('maxPendingCommands', options.maxPendingCommands ?? 10_000),
     onError: options.onError ?? (() => undefined),
   });

@@ -130,8 +130,9 @@ export async function benchTokens(iterations: number): Promise<TokenBenchResult>
     for (let i = 0; i < HIT_BATCH; i++) verifier.verifySync(hot);
     hitMicros.push(micros(began) / HIT_BATCH);
   }
-  if (verifier.stats().cacheHits !== HIT_ROUNDS * HIT_BATCH + 1)
+  if (verifier.stats().cacheHits !== HIT_ROUNDS * HIT_BATCH + 1) {
     throw new Error('benchTokens: the hit run missed the cache');
+  }
 
   return {
     bareVerifyPerSec: perSecond(bareMicros),

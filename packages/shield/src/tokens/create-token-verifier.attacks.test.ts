@@ -126,8 +126,9 @@ function runTable(cases: Case[]): void {
     test(`${c.name} → ${c.want}`, () => {
       const got = outcome((c.verifier ?? makeVerifier)(), c.token());
       assert.equal(got.reason, c.want);
-      if (c.want !== 'valid')
+      if (c.want !== 'valid') {
         assert.equal(got.code, c.want === 'token_expired' ? 'token_expired' : 'token_invalid');
+      }
     });
   }
 }

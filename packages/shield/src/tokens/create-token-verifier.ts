@@ -222,9 +222,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     for (const entry of aud) {
       if (typeof entry !== 'string' || !audiences.has(entry)) refuse('token_audience_mismatch');
     }
-    for (let i = 1; i < aud.length; i++) {
-      if (aud.indexOf(aud[i], i + 1) !== -1 || aud.lastIndexOf(aud[i], i - 1) !== -1)
-        refuse('token_claims_invalid');
+    for (let i = 0; i < aud.length; i++) {
+      if (aud.indexOf(aud[i]) !== i) refuse('token_claims_invalid');
     }
     if (exp - iat > maxLifetimeSeconds) refuse('token_lifetime_too_long');
     if (iat > nowSeconds + tolerance) refuse('token_iat_in_future');

@@ -124,8 +124,9 @@ export async function readKeyFile(path: string, expectedKid: string): Promise<Ke
   const activatesAt = parseTime(d.activatesAt);
   if (createdAt === undefined || activatesAt === undefined) corrupt('bad createdAt or activatesAt');
   const sequence = d.sequence;
-  if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 1)
+  if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 1) {
     corrupt('bad sequence');
+  }
   const retire = d.retirePreviousAfterSeconds;
   if (typeof retire !== 'number' || !Number.isSafeInteger(retire) || retire < 0) {
     corrupt('bad retirePreviousAfterSeconds');

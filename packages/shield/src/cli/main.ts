@@ -1,4 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
+import { isShieldError } from '../errors.js';
+import { KEY_STORE_FAILURE_REASONS } from '../tokens/index.js';
 import { CliError, EXIT } from './cli-error.js';
 import { checkCommand } from './commands/check.js';
 import { evidenceVerifyCommand } from './commands/evidence-verify.js';
@@ -129,6 +131,13 @@ export async function run(argv: readonly string[], io: CliIo = processIo): Promi
       io.err(`portcullis: ${error.message}`);
       if (error.fix !== undefined) io.err(`  fix: ${error.fix}`);
       return error.exitCode;
+    }
+    if (isShieldError(error)) {
+      // Refusals of the key store and the like carry a stable reason with a documented fix.
+      const known = KEY_STORE_FAILURE_REASONS.find((entry) => entry.code === error.reason);
+      io.err(`portcullis: ${error.message}`);
+      if (known !== undefined) io.err(`  fix: ${known.fix}`);
+      return EXIT.failure;
     }
     io.err(`portcullis: ${error instanceof Error ? error.message : String(error)}`);
     return EXIT.failure;

@@ -38,7 +38,10 @@ test('reasons are unique within their group and each has a meaning and a fix', (
 });
 
 test('every reason the server code throws is in the catalog', () => {
-  const known = new Set([...reasonGroups().flatMap((g) => g.reasons.map((r) => r.reason)), ...Object.keys(ERROR_CODES)]);
+  const known = new Set([
+    ...reasonGroups().flatMap((g) => g.reasons.map((r) => r.reason)),
+    ...Object.keys(ERROR_CODES),
+  ]);
   const missing: string[] = [];
   for (const file of sourceFiles(join(repo, 'packages/shield/src'))) {
     const text = readFileSync(file, 'utf8');

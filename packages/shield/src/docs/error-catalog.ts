@@ -33,7 +33,11 @@ const byCode = (rows: ReadonlyArray<{ code: string; meaning: string; fix: string
  */
 export function reasonGroups(extra: readonly ReasonGroup[] = []): ReasonGroup[] {
   return [
-    { title: 'Attestation endpoints', answeredWith: 'various (see each reason)', reasons: byCode(ATTEST_REASONS) },
+    {
+      title: 'Attestation endpoints',
+      answeredWith: 'various (see each reason)',
+      reasons: byCode(ATTEST_REASONS),
+    },
     { title: 'Debug credentials', answeredWith: '`evidence_invalid`', reasons: byCode(DEBUG_FAILURE_CODES) },
     { title: 'Apple App Attest', answeredWith: '`evidence_invalid`', reasons: byCode(APPLE_FAILURE_CODES) },
     {
@@ -46,7 +50,11 @@ export function reasonGroups(extra: readonly ReasonGroup[] = []): ReasonGroup[] 
       answeredWith: '`evidence_invalid` (`attestation_unavailable` when Google cannot be reached)',
       reasons: byCode(PLAY_INTEGRITY_FAILURE_CODES),
     },
-    { title: 'App tokens', answeredWith: '`token_invalid`, `token_expired`', reasons: byCode(TOKEN_FAILURE_REASONS) },
+    {
+      title: 'App tokens',
+      answeredWith: '`token_invalid`, `token_expired`',
+      reasons: byCode(TOKEN_FAILURE_REASONS),
+    },
     { title: 'Signing keys', answeredWith: 'start-up refusal', reasons: byCode(KEY_STORE_FAILURE_REASONS) },
     {
       title: 'Gateway',
@@ -57,7 +65,11 @@ export function reasonGroups(extra: readonly ReasonGroup[] = []): ReasonGroup[] 
         fix: row.fix,
       })),
     },
-    { title: 'Stores', answeredWith: '`store_unavailable` (503), or a start-up refusal', reasons: byCode(STORE_REASONS) },
+    {
+      title: 'Stores',
+      answeredWith: '`store_unavailable` (503), or a start-up refusal',
+      reasons: byCode(STORE_REASONS),
+    },
     ...extra,
   ];
 }
@@ -101,8 +113,17 @@ export function renderErrorsDoc(groups: readonly ReasonGroup[] = reasonGroups())
     'listed in `docs/config.md`.',
   ];
   for (const group of groups) {
-    lines.push('', `### ${group.title}`, '', `Answered with ${group.answeredWith}.`, '', '| reason | meaning | fix |', '| --- | --- | --- |');
-    for (const entry of group.reasons) lines.push(`| \`${entry.reason}\` | ${cell(entry.meaning)} | ${cell(entry.fix)} |`);
+    lines.push(
+      '',
+      `### ${group.title}`,
+      '',
+      `Answered with ${group.answeredWith}.`,
+      '',
+      '| reason | meaning | fix |',
+      '| --- | --- | --- |',
+    );
+    for (const entry of group.reasons)
+      lines.push(`| \`${entry.reason}\` | ${cell(entry.meaning)} | ${cell(entry.fix)} |`);
   }
   return `${lines.join('\n')}\n`;
 }

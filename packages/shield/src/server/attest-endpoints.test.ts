@@ -41,21 +41,70 @@ describe('attestation endpoints (protocol §2) on a live shield', () => {
   const badRequests: Array<[string, string, unknown, Record<string, string>, number, string]> = [
     ['an unknown app', '/v1/challenge', { appId: 'nope' }, {}, 403, 'app_unknown'],
     ['malformed JSON', '/v1/challenge', '{"appId":', {}, 400, 'bad_request'],
-    ['a member the protocol does not list', '/v1/challenge', { appId: 'shop', extra: 1 }, {}, 400, 'bad_request'],
-    ['a body that is not an object', '/v1/challenge', '[1,2]', {}, 400, 'bad_request'],
-    ['a non-JSON content type', '/v1/challenge', { appId: 'shop' }, { 'content-type': 'text/plain' }, 415, 'unsupported_media_type'],
-    ['a compressed body', '/v1/challenge', { appId: 'shop' }, { 'content-encoding': 'gzip' }, 415, 'unsupported_media_type'],
-    ['an empty evidence list', '/v1/attest', { appId: 'shop', challenge: 'x'.repeat(43), evidence: [] }, {}, 400, 'bad_request'],
     [
-      'the same evidence type twice',
-      '/v1/attest',
-      { appId: 'shop', challenge: 'x'.repeat(43), evidence: [{ type: 'debug', token: 'a'.repeat(20) }, { type: 'debug', token: 'b'.repeat(20) }] },
+      'a member the protocol does not list',
+      '/v1/challenge',
+      { appId: 'shop', extra: 1 },
       {},
       400,
       'bad_request',
     ],
-    ['an unknown evidence type', '/v1/attest', { appId: 'shop', challenge: 'x'.repeat(43), evidence: [{ type: 'sms' }] }, {}, 400, 'bad_request'],
-    ['a challenge never issued', '/v1/attest', { appId: 'shop', challenge: 'x'.repeat(43), evidence: [{ type: 'debug', token: DEBUG_CREDENTIAL }] }, {}, 400, 'challenge_invalid'],
+    ['a body that is not an object', '/v1/challenge', '[1,2]', {}, 400, 'bad_request'],
+    [
+      'a non-JSON content type',
+      '/v1/challenge',
+      { appId: 'shop' },
+      { 'content-type': 'text/plain' },
+      415,
+      'unsupported_media_type',
+    ],
+    [
+      'a compressed body',
+      '/v1/challenge',
+      { appId: 'shop' },
+      { 'content-encoding': 'gzip' },
+      415,
+      'unsupported_media_type',
+    ],
+    [
+      'an empty evidence list',
+      '/v1/attest',
+      { appId: 'shop', challenge: 'x'.repeat(43), evidence: [] },
+      {},
+      400,
+      'bad_request',
+    ],
+    [
+      'the same evidence type twice',
+      '/v1/attest',
+      {
+        appId: 'shop',
+        challenge: 'x'.repeat(43),
+        evidence: [
+          { type: 'debug', token: 'a'.repeat(20) },
+          { type: 'debug', token: 'b'.repeat(20) },
+        ],
+      },
+      {},
+      400,
+      'bad_request',
+    ],
+    [
+      'an unknown evidence type',
+      '/v1/attest',
+      { appId: 'shop', challenge: 'x'.repeat(43), evidence: [{ type: 'sms' }] },
+      {},
+      400,
+      'bad_request',
+    ],
+    [
+      'a challenge never issued',
+      '/v1/attest',
+      { appId: 'shop', challenge: 'x'.repeat(43), evidence: [{ type: 'debug', token: DEBUG_CREDENTIAL }] },
+      {},
+      400,
+      'challenge_invalid',
+    ],
   ];
   for (const [name, path, body, headers, status, code] of badRequests) {
     test(`${path} refuses ${name} with ${status} ${code}`, async () => {
@@ -69,7 +118,10 @@ describe('attestation endpoints (protocol §2) on a live shield', () => {
   }
 
   test('an oversized body is refused with 413 before it is read, and the connection closes', async () => {
-    const response = await live.post('/v1/attest', JSON.stringify({ appId: 'shop', pad: 'x'.repeat(70_000) }));
+    const response = await live.post(
+      '/v1/attest',
+      JSON.stringify({ appId: 'shop', pad: 'x'.repeat(70_000) }),
+    );
     assert.equal(response.status, 413);
     assert.equal(response.body['code'], 'payload_too_large');
   });
@@ -86,7 +138,9 @@ describe('attestation endpoints (protocol §2) on a live shield', () => {
     const first = await live.post('/v1/attest', body);
     assert.equal(first.status, 200, first.text);
     assert.equal(first.body['expiresIn'], 300);
-    const claims = JSON.parse(Buffer.from((first.body['token'] as string).split('.')[1]!, 'base64url').toString());
+    const claims = JSON.parse(
+      Buffer.from((first.body['token'] as string).split('.')[1]!, 'base64url').toString(),
+    );
     assert.equal(claims.lvl, 'debug');
     assert.equal(claims.plt, 'debug');
     assert.deepEqual(claims.aud, ['shop-api']);
@@ -95,17 +149,32 @@ describe('attestation endpoints (protocol §2) on a live shield', () => {
     assert.equal(again.body['code'], 'challenge_invalid');
 
     const failing = await challenge(live);
-    const wrong = await live.post('/v1/attest', { appId: 'shop', challenge: failing, evidence: [{ type: 'debug', token: 'dbg_wrong-credential-123456' }] });
+    const wrong = await live.post('/v1/attest', {
+      appId: 'shop',
+      challenge: failing,
+      evidence: [{ type: 'debug', token: 'dbg_wrong-credential-123456' }],
+    });
     assert.equal(wrong.status, 401);
     assert.equal(wrong.body['code'], 'evidence_invalid');
-    const retry = await live.post('/v1/attest', { appId: 'shop', challenge: failing, evidence: [{ type: 'debug', token: DEBUG_CREDENTIAL }] });
+    const retry = await live.post('/v1/attest', {
+      appId: 'shop',
+      challenge: failing,
+      evidence: [{ type: 'debug', token: DEBUG_CREDENTIAL }],
+    });
     assert.equal(retry.body['code'], 'challenge_invalid', 'a failed attempt consumed the challenge');
-    assert.ok((await auditReasons(live)).includes('debug_credential_unknown'), 'the precise reason is audited');
+    assert.ok(
+      (await auditReasons(live)).includes('debug_credential_unknown'),
+      'the precise reason is audited',
+    );
   });
 
   test('a challenge issued for one app is refused for another', async () => {
     const value = await challenge(live, 'other');
-    const response = await live.post('/v1/attest', { appId: 'shop', challenge: value, evidence: [{ type: 'debug', token: DEBUG_CREDENTIAL }] });
+    const response = await live.post('/v1/attest', {
+      appId: 'shop',
+      challenge: value,
+      evidence: [{ type: 'debug', token: DEBUG_CREDENTIAL }],
+    });
     assert.equal(response.body['code'], 'challenge_invalid');
     assert.ok((await auditReasons(live)).includes('challenge_other_app'));
   });
@@ -120,16 +189,28 @@ describe('attestation endpoints (protocol §2) on a live shield', () => {
   });
 
   test('App Attest: attest once, refresh by assertion, counter strictly increasing, key attested once', async () => {
-    const device = createSoftwareAppAttestDevice({ authority: live.apple, appId: 'ABCDE12345.com.example.shop', environment: 'production' });
+    const device = createSoftwareAppAttestDevice({
+      authority: live.apple,
+      appId: 'ABCDE12345.com.example.shop',
+      environment: 'production',
+    });
     const value = await challenge(live);
     const attested = await live.post('/v1/attest', {
       appId: 'shop',
       challenge: value,
-      evidence: [{ type: 'apple-app-attest', keyId: device.keyId, attestation: Buffer.from(device.attest(sha256(value))).toString('base64') }],
+      evidence: [
+        {
+          type: 'apple-app-attest',
+          keyId: device.keyId,
+          attestation: Buffer.from(device.attest(sha256(value))).toString('base64'),
+        },
+      ],
     });
     assert.equal(attested.status, 200, attested.text);
     assert.equal(attested.body['keyId'], device.keyId);
-    const claims = JSON.parse(Buffer.from((attested.body['token'] as string).split('.')[1]!, 'base64url').toString());
+    const claims = JSON.parse(
+      Buffer.from((attested.body['token'] as string).split('.')[1]!, 'base64url').toString(),
+    );
     assert.equal(claims.lvl, 'hardware');
     assert.equal(claims.plt, 'ios');
     assert.equal(claims.dev, true, 'a token from a test-kit root says so');
@@ -143,19 +224,35 @@ describe('attestation endpoints (protocol §2) on a live shield', () => {
     const twice = await live.post('/v1/attest', {
       appId: 'shop',
       challenge: again,
-      evidence: [{ type: 'apple-app-attest', keyId: device.keyId, attestation: Buffer.from(device.attest(sha256(again))).toString('base64') }],
+      evidence: [
+        {
+          type: 'apple-app-attest',
+          keyId: device.keyId,
+          attestation: Buffer.from(device.attest(sha256(again))).toString('base64'),
+        },
+      ],
     });
     assert.equal(twice.body['code'], 'evidence_invalid');
     assert.ok((await auditReasons(live)).includes('key_already_registered'));
 
     const assertChallenge = await challenge(live);
     const assertion = Buffer.from(device.assert(sha256(assertChallenge))).toString('base64');
-    const refreshed = await live.post('/v1/assert', { appId: 'shop', challenge: assertChallenge, keyId: device.keyId, assertion });
+    const refreshed = await live.post('/v1/assert', {
+      appId: 'shop',
+      challenge: assertChallenge,
+      keyId: device.keyId,
+      assertion,
+    });
     assert.equal(refreshed.status, 200, refreshed.text);
     assert.equal(typeof refreshed.body['token'], 'string');
 
     // The same assertion under a fresh challenge: its signature does not cover that challenge.
-    const replayed = await live.post('/v1/assert', { appId: 'shop', challenge: await challenge(live), keyId: device.keyId, assertion });
+    const replayed = await live.post('/v1/assert', {
+      appId: 'shop',
+      challenge: await challenge(live),
+      keyId: device.keyId,
+      assertion,
+    });
     assert.equal(replayed.body['code'], 'evidence_invalid');
 
     // A rolled-back counter: an older assertion arriving after a newer one is refused.
@@ -163,14 +260,29 @@ describe('attestation endpoints (protocol §2) on a live shield', () => {
     const c2 = await challenge(live);
     const older = Buffer.from(device.assert(sha256(c1))).toString('base64');
     const newer = Buffer.from(device.assert(sha256(c2))).toString('base64');
-    const first = await live.post('/v1/assert', { appId: 'shop', challenge: c2, keyId: device.keyId, assertion: newer });
+    const first = await live.post('/v1/assert', {
+      appId: 'shop',
+      challenge: c2,
+      keyId: device.keyId,
+      assertion: newer,
+    });
     assert.equal(first.status, 200, first.text);
-    const rolledBack = await live.post('/v1/assert', { appId: 'shop', challenge: c1, keyId: device.keyId, assertion: older });
+    const rolledBack = await live.post('/v1/assert', {
+      appId: 'shop',
+      challenge: c1,
+      keyId: device.keyId,
+      assertion: older,
+    });
     assert.equal(rolledBack.body['code'], 'evidence_invalid');
     assert.ok((await auditReasons(live)).includes('apple_counter_not_increasing'));
 
     // An unknown key id: no trust on first use.
-    const unknown = await live.post('/v1/assert', { appId: 'shop', challenge: await challenge(live), keyId: 'AAAA', assertion });
+    const unknown = await live.post('/v1/assert', {
+      appId: 'shop',
+      challenge: await challenge(live),
+      keyId: 'AAAA',
+      assertion,
+    });
     assert.equal(unknown.body['code'], 'evidence_invalid');
 
     // Revoked: refused with its own code.
@@ -219,7 +331,11 @@ describe('attestation endpoints (protocol §2) on a live shield', () => {
   });
 
   test('an Android device of the wrong app signer is refused, and nothing is registered', async () => {
-    const device = createSoftwareAndroidDevice({ authority: live.android, packageName: 'com.example.shop', signingCertSha256: 'cd'.repeat(32) });
+    const device = createSoftwareAndroidDevice({
+      authority: live.android,
+      packageName: 'com.example.shop',
+      signingCertSha256: 'cd'.repeat(32),
+    });
     const value = await challenge(live);
     const response = await live.post('/v1/attest', {
       appId: 'shop',
@@ -265,7 +381,9 @@ describe('attestation endpoints (protocol §2) on a live shield', () => {
   test('a request with an absolute-form target for a shield endpoint is not served as that endpoint', async () => {
     const reply = await new Promise<string>((resolve) => {
       const socket = connect(Number(new URL(live.url).port), '127.0.0.1', () => {
-        socket.write('POST http://127.0.0.2/v1/challenge HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{"appId":"shop"}');
+        socket.write(
+          'POST http://127.0.0.2/v1/challenge HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{"appId":"shop"}',
+        );
       });
       let data = '';
       socket.on('data', (chunk) => {
@@ -286,12 +404,22 @@ describe('a production shield', () => {
   after(() => live.close());
 
   test('never trusts a test-kit root, even when one is handed to it', async () => {
-    const device = createSoftwareAppAttestDevice({ authority: live.apple, appId: 'ABCDE12345.com.example.shop', environment: 'production' });
+    const device = createSoftwareAppAttestDevice({
+      authority: live.apple,
+      appId: 'ABCDE12345.com.example.shop',
+      environment: 'production',
+    });
     const value = await challenge(live);
     const response = await live.post('/v1/attest', {
       appId: 'shop',
       challenge: value,
-      evidence: [{ type: 'apple-app-attest', keyId: device.keyId, attestation: Buffer.from(device.attest(sha256(value))).toString('base64') }],
+      evidence: [
+        {
+          type: 'apple-app-attest',
+          keyId: device.keyId,
+          attestation: Buffer.from(device.attest(sha256(value))).toString('base64'),
+        },
+      ],
     });
     assert.equal(response.body['code'], 'evidence_invalid');
     assert.ok((await auditReasons(live)).includes('apple_chain_untrusted'));

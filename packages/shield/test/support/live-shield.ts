@@ -28,7 +28,12 @@ export async function startUpstream(): Promise<Upstream> {
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
-    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() });
+    requests.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString(),
+    });
     res.setHeader('content-type', 'application/json');
     res.end('{"ok":true}');
   });
@@ -58,7 +63,11 @@ export interface LiveShield {
   android: AndroidTestAuthority;
   /** Every log line the shield wrote. */
   logs: string[];
-  post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown>; headers: Headers; text: string }>;
+  post(
+    path: string,
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: Record<string, unknown>; headers: Headers; text: string }>;
   close(): Promise<void>;
 }
 
@@ -67,7 +76,12 @@ export interface LiveShield {
  * development mode trusting fresh test-kit roots, and the logs captured for inspection.
  */
 export async function startLiveShield(
-  options: { store?: 'memory' | 'sqlite'; mode?: 'development' | 'production'; overrides?: ShieldOverrides; extraYaml?: string } = {},
+  options: {
+    store?: 'memory' | 'sqlite';
+    mode?: 'development' | 'production';
+    overrides?: ShieldOverrides;
+    extraYaml?: string;
+  } = {},
 ): Promise<LiveShield> {
   const dir = await mkdtemp(join(tmpdir(), 'portcullis-test-'));
   const upstream = await startUpstream();
@@ -113,7 +127,11 @@ routes:
     upstream: ${upstream.url}
     public: true
 ${options.extraYaml ?? ''}`;
-  const config = await parseConfig(text, { sourceName: 'test.yaml', baseDir: dir, env: { TEST_PROVIDER_SECRET: TEST_SECRET } });
+  const config = await parseConfig(text, {
+    sourceName: 'test.yaml',
+    baseDir: dir,
+    env: { TEST_PROVIDER_SECRET: TEST_SECRET },
+  });
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {

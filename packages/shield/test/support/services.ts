@@ -7,7 +7,8 @@ import type { TestContext } from 'node:test';
  * service is a failure (CI must start it, see .ci/run).
  */
 export const REDIS_URL = process.env['PORTCULLIS_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-export const POSTGRES_URL = process.env['PORTCULLIS_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const POSTGRES_URL =
+  process.env['PORTCULLIS_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 function reachable(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { createPublicKey } from 'node:crypto';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  loadAppleAssertionVectors,
+  loadAppleAttestationVectors,
+} from '../../test/fixtures/apple/load-apple-vectors.js';
+import { systemClock } from '../clock.js';
+import { loadConfigFile } from '../config/index.js';
+import { createKeyStore, createTokenIssuer } from '../tokens/index.js';
+import type { CliIo } from './io.js';
+import { run } from './main.js';
+
+interface Result {
+  code: number;
+  out: string;
+  err: string;
+}
+
+let dir: string;
+const env = { PATH: process.env['PATH'] ?? '' };
+async function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<Result> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    env: { ...env, ...extraEnv },
+    cwd: dir,
+  };
+  const code = await run(args, io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'portcullis-cli-'));
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+describe('portcullis CLI', () => {
+  test('--help lists every command; unknown commands and missing options are usage errors (exit 2)', async () => {
+    const help = await cli(['--help']);
+    assert.equal(help.code, 0);
+    for (const command of ['init', 'start', 'check', 'keys', 'token', 'evidence'])
+      assert.match(help.out, new RegExp(command));
+    assert.equal((await cli(['launch'])).code, 2);
+    const missing = await cli(['check']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /--config/);
+    assert.equal((await cli(['keys', 'rotate', '--help'])).code, 0);
+  });
+
+  test('check: a bad file is refused with file:line:column, what is wrong and a fix (exit 1)', async () => {
+    const file = join(dir, 'bad.yaml');
+    await writeFile(file, 'issuer: https://shield.example.com\nlisten:\n  prot: 8080\n');
+    const result = await cli(['check', '--config', file]);
+    assert.equal(result.code, 1);
+    assert.match(result.err, /bad\.yaml:3:3/);
+    assert.match(result.err, /listen\.prot/);
+    assert.match(result.err, /fix:.*port/);
+    const absent = await cli(['check', '--config', join(dir, 'absent.yaml')]);
+    assert.equal(absent.code, 1);
+    assert.match(absent.err, /absent\.yaml/);
+  });
+
+  test('init writes a config that checks, and a key directory with a 0600 key; a second init needs --force', async () => {
+    const target = join(dir, 'shield');
+    const init = await cli(['init', '--dir', target, '--issuer', 'https://shield.example.com']);
+    assert.equal(init.code, 0, init.err);
+    const keyDir = join(target, 'data', 'keys');
+    const keyFiles = (await readdir(keyDir)).filter((name) => name.endsWith('.json'));
+    assert.equal(keyFiles.length, 1);
+    assert.equal((await stat(join(keyDir, keyFiles[0]!))).mode & 0o777, 0o600);
+    assert.equal((await stat(join(target, 'portcullis.yaml'))).mode & 0o777, 0o600);
+    const again = await cli(['init', '--dir', target]);
+    assert.equal(again.code, 1);
+    assert.match(again.err, /--force/);
+    const badPort = await cli(['init', '--dir', join(dir, 'x'), '--port', 'eighty']);
+    assert.equal(badPort.code, 2);
+  });
+
+  test('keys list and rotate: the old key stays published after a rotation', async () => {
+    const config = await writeMinimalConfig();
+    const none = await cli(['keys', 'list', '--config', config]);
+    assert.equal(none.code, 1, 'no key directory yet');
+    assert.match(none.err, /does not exist\.\n {2}fix: /);
+    const loaded = await loadConfigFile(config, { env: {} });
+    await createKeyStore({ dir: loaded.keys.dir, alg: 'ES256', clock: systemClock }).load();
+    const listed = await cli(['keys', 'list', '--config', config, '--json']);
+    assert.equal(listed.code, 0, listed.err);
+    assert.equal((JSON.parse(listed.out) as unknown[]).length, 1);
+    const rotated = await cli(['keys', 'rotate', '--config', config]);
+    assert.equal(rotated.code, 0, rotated.err);
+    assert.match(rotated.out, /new signing key/);
+    const keys = JSON.parse((await cli(['keys', 'list', '--config', config, '--json'])).out) as Array<{
+      status: string;
+    }>;
+    assert.deepEqual(keys.map((k) => k.status).sort(), ['active', 'retiring']);
+  });
+
+  test('token inspect: unverified without a config; valid, or invalid with its reason (exit 1), with one', async () => {
+    const config = await writeMinimalConfig();
+    const loaded = await loadConfigFile(config, { env: {} });
+    const keys = createKeyStore({ dir: loaded.keys.dir, alg: 'ES256', clock: systemClock });
+    await keys.load();
+    const issuer = createTokenIssuer({ keys, issuer: loaded.issuer, clock: systemClock });
+    const { token } = await issuer.issue({
+      sub: 'shop',
+      aud: ['shop'],
+      plt: 'debug',
+      lvl: 'debug',
+      ttlSeconds: 60,
+    });
+    const unverified = await cli(['token', 'inspect', token]);
+    assert.equal(unverified.code, 0);
+    assert.match(unverified.out, /verdict: unverified/);
+    assert.ok(!unverified.out.includes(token.split('.')[2]!), 'the signature is never printed');
+    const valid = await cli(['token', 'inspect', token, '--config', config]);
+    assert.match(valid.out, /verdict: valid/);
+    const [h, p] = token.split('.');
+    const tampered = await cli(['token', 'inspect', `${h}.${p}.${'A'.repeat(86)}`, '--config', config]);
+    assert.equal(tampered.code, 1);
+    assert.match(tampered.out, /verdict: invalid \(token_signature_invalid\)/);
+  });
+
+  test('evidence verify: a real iPhone attestation is accepted at its own time; a changed hash is refused (exit 1)', async () => {
+    const vector = loadAppleAttestationVectors().find((v) => v.environment === 'production')!;
+    await writeFile(join(dir, 'attestation.b64'), Buffer.from(vector.attestation).toString('base64'));
+    const args = [
+      'evidence',
+      'verify',
+      '--type',
+      'apple-app-attest',
+      '--app-id',
+      vector.appId,
+      '--key-id',
+      vector.keyId,
+      '--attestation',
+      '@attestation.b64',
+      '--at',
+      vector.at.toISOString(),
+    ];
+    const accepted = await cli([
+      ...args,
+      '--client-data-hash',
+      Buffer.from(vector.clientDataHash).toString('base64'),
+    ]);
+    assert.equal(accepted.code, 0, accepted.out + accepted.err);
+    assert.match(accepted.out, /accepted \(apple-app-attest\)/);
+    assert.match(accepted.out, /pass +nonce/);
+    const wrongHash = Buffer.from(vector.clientDataHash);
+    wrongHash[0]! ^= 1;
+    const refused = await cli([...args, '--client-data-hash', wrongHash.toString('base64'), '--json']);
+    assert.equal(refused.code, 1);
+    const verdict = JSON.parse(refused.out) as {
+      accepted: boolean;
+      code: string;
+      steps: Array<{ step: string; verdict: string }>;
+    };
+    assert.equal(verdict.code, 'apple_nonce_mismatch');
+    assert.deepEqual(verdict.steps.find((s) => s.verdict === 'fail')?.step, 'nonce');
+    const usage = await cli(['evidence', 'verify', '--type', 'apple-app-attest']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.err, /--key-id/);
+  });
+
+  test('evidence verify: a real assertion with its previous counter; a rolled-back counter is refused', async () => {
+    const vector = loadAppleAssertionVectors()[0]!;
+    const pem = createPublicKey({ key: vector.publicKeyJwk as never, format: 'jwk' })
+      .export({ type: 'spki', format: 'pem' })
+      .toString();
+    await writeFile(join(dir, 'key.pem'), pem);
+    const args = [
+      'evidence',
+      'verify',
+      '--type',
+      'apple-assertion',
+      '--app-id',
+      vector.appId,
+      '--public-key',
+      '@key.pem',
+      '--assertion',
+      Buffer.from(vector.assertion).toString('base64'),
+      '--client-data-hash',
+      Buffer.from(vector.clientDataHash).toString('base64'),
+    ];
+    assert.equal((await cli([...args, '--previous-counter', String(vector.previousCounter)])).code, 0);
+    const rolledBack = await cli([...args, '--previous-counter', String(vector.counter), '--json']);
+    assert.equal(rolledBack.code, 1);
+    assert.equal((JSON.parse(rolledBack.out) as { code: string }).code, 'apple_counter_not_increasing');
+  });
+});
+
+async function writeMinimalConfig(): Promise<string> {
+  const folder = await mkdtemp(join(dir, 'cfg-'));
+  const file = join(folder, 'portcullis.yaml');
+  await writeFile(
+    file,
+    [
+      'issuer: https://shield.example.com',
+      'store: { kind: memory }',
+      'apps:',
+      '  shop:',
+      '    debugTokens: [{ name: ci, sha256: "' + 'a'.repeat(64) + '", expires: 2099-01-01 }]',
+      'routes: []',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}

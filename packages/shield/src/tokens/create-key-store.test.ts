@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -249,12 +260,19 @@ describe('createKeyStore: refuses to start on an unsafe or damaged directory', (
     assert.equal(await reasonOf(load(dir)), 'key_dir_unexpected_entry');
   });
 
-  test('the leftover of an interrupted write is removed, not loaded', async () => {
+  test('a temporary file is never loaded; an old one (a crashed write) is removed, a fresh one (in flight) kept', async () => {
     const { dir, file } = await startedDir();
-    const leftover = join(dir, `.${'B'.repeat(43)}.json.0123456789abcdef.tmp`);
-    await writeFile(leftover, '{"partial":', { mode: 0o600 });
+    const stale = join(dir, `.${'B'.repeat(43)}.json.0123456789abcdef.tmp`);
+    const fresh = join(dir, `.${'C'.repeat(43)}.json.fedcba9876543210.tmp`);
+    await writeFile(stale, '{"partial":', { mode: 0o600 });
+    await writeFile(fresh, '{"partial":', { mode: 0o600 });
+    await utimes(stale, new Date(T0 - 11 * 60_000), new Date(T0 - 11 * 60_000));
+    await utimes(fresh, new Date(T0 - 60_000), new Date(T0 - 60_000));
     assert.equal(await reasonOf(load(dir)), 'resolved');
-    assert.deepEqual(await readdir(dir), [file.slice(dir.length + 1)]);
+    assert.deepEqual(
+      (await readdir(dir)).sort(),
+      [fresh.slice(dir.length + 1), file.slice(dir.length + 1)].sort(),
+    );
   });
 });
 

@@ -24,6 +24,8 @@ import { keyFileName, TEMP_KEY_FILE, writeKeyFile } from './write-key-file.js';
 const generateKeyPair = promisify(generateKeyPairCallback);
 
 const KEY_FILE = /^([A-Za-z0-9_-]{43})\.json$/;
+/** A temporary key file this old is the leftover of a crashed write, not one in flight. */
+const STALE_TEMP_MS = 10 * 60 * 1000;
 /** Upper bound for rotation margins: 30 days. */
 const MAX_MARGIN_SECONDS = 30 * 24 * 3600;
 
@@ -222,8 +224,10 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
     const records: KeyFileRecord[] = [];
     for (const name of (await readdir(dir)).sort()) {
       if (TEMP_KEY_FILE.test(name)) {
-        // An interrupted write of ours: the rename never happened, so the key was never used.
-        if (create) await unlink(join(dir, name)).catch(() => undefined);
+        // A write in flight (another process sharing the directory) or the leftover of one that
+        // crashed: never loaded, since its rename never happened. Only an old one is removed, so
+        // a concurrent rotation is not broken.
+        if (create) await removeStaleTemp(join(dir, name));
         continue;
       }
       const match = KEY_FILE.exec(name);
@@ -236,6 +240,13 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
       records.push(await readKeyFile(join(dir, name), match[1]!));
     }
     return records;
+  }
+
+  async function removeStaleTemp(path: string): Promise<void> {
+    const info = await stat(path).catch(() => undefined);
+    if (info !== undefined && info.mtimeMs <= clock.now() - STALE_TEMP_MS) {
+      await unlink(path).catch(() => undefined);
+    }
   }
 
   async function load(): Promise<void> {

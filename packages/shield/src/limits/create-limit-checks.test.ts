@@ -380,6 +380,38 @@ for (const backend of ['memory', 'sqlite'] as const) {
   });
 }
 
+describe('E-26: a flood of one device', () => {
+  test('200 requests, 50 at a time, limit 20: the upstream receives exactly 20, the rest are 429, no 5xx', async (t) => {
+    const { gw, upstream } = await setup(t, (u) => [tokenRoute('email-send', '/email/send', u)], [
+      {
+        routeId: 'email-send',
+        rules: [
+          { per: 'device', max: 20, windowSeconds: 3600 },
+          { per: 'route', max: 1000, windowSeconds: 60 },
+        ],
+      },
+    ]);
+    const token = await gw.issuer.mint(device('flood'));
+    const replies: Reply[] = [];
+    for (let wave = 0; wave < 4; wave++) {
+      replies.push(
+        ...(await Promise.all(
+          Array.from({ length: 50 }, () =>
+            send(gw.port, {
+              path: '/email/send',
+              headers: { [HEADER_TOKEN]: token },
+              body: '{"to":["a@x.io"]}',
+            }),
+          ),
+        )),
+      );
+    }
+    assert.deepEqual(tally(replies), { 200: 20, 429: 180 });
+    assert.equal(upstream.bodies.length, 20);
+    assert.equal(gw.audits.length, 200, 'one audit record per request');
+  });
+});
+
 describe('budgets: a request costs what its body says', () => {
   const routes = (u: URL) => [tokenRoute('email-send', '/email/send', u)];
   const budget: RouteLimits = {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, type TestContext, test } from 'node:test';
@@ -232,6 +233,41 @@ describe('SQLite limit store', () => {
       assert.equal(db.open, true, 'a caller-owned database stays open');
       db.close();
     }
+  });
+
+  test('three processes taking from one bucket at once: exactly max allowed in total', async () => {
+    const path = join(dir, 'processes.db');
+    await createSqliteLimitStore({ path }).close();
+    const start = join(dir, 'processes.start');
+    const worker = new URL('../test-support/sqlite-take-worker.ts', import.meta.url).pathname;
+    const runs = Array.from({ length: 3 }, () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', worker, path, '40', start], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      const ready = new Promise<void>((resolve) =>
+        child.stdout.on('data', () => out.includes('ready') && resolve()),
+      );
+      const done = new Promise<number>((resolve, reject) =>
+        child.on('exit', (code) =>
+          code === 0
+            ? resolve(Number(out.trim().split('\n').at(-1)))
+            : reject(new Error(`worker exit ${code}`)),
+        ),
+      );
+      return { ready, done };
+    });
+    await Promise.all(runs.map((r) => r.ready));
+    writeFileSync(start, '');
+    const allowed = await Promise.all(runs.map((r) => r.done));
+    assert.equal(
+      allowed.reduce((a, b) => a + b, 0),
+      30,
+      `per process: ${allowed.join(', ')}`,
+    );
   });
 
   test('expired rows are deleted at most once per cleanup interval', async () => {

@@ -512,3 +512,86 @@ proofSuite('redis', async () => {
     },
   };
 });
+
+describe('createProofCheck without a server', () => {
+  const stores = createMemoryStores();
+  after(() => stores.close());
+  const base = {
+    devices: stores.devices,
+    replay: stores.replay,
+    routes: { pay: {} },
+    appIdsFor: () => [APP_ID],
+  };
+
+  test('bad options throw a TypeError naming the option when the check is built', () => {
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ devices: {} }, /devices/],
+      [{ replay: null }, /replay/],
+      [{ appIdsFor: [APP_ID] }, /appIdsFor/],
+      [{ routes: null }, /routes/],
+      [{ routes: { pay: 'yes' } }, /routes\.pay/],
+      [{ routes: { pay: { skewSeconds: 0 } } }, /routes\.pay\.skewSeconds/],
+      [{ routes: { pay: { onStoreOutage: 'allow' } } }, /routes\.pay\.onStoreOutage/],
+      [{ skewSeconds: 301 }, /skewSeconds/],
+      [{ skewSeconds: 1.5 }, /skewSeconds/],
+      [{ onStoreOutage: 'open' }, /onStoreOutage/],
+      [{ retryAfterSeconds: 0 }, /retryAfterSeconds/],
+      [{ allowTestRootDevices: 'yes' }, /allowTestRootDevices/],
+      [{ onDegraded: 'log' }, /onDegraded/],
+    ];
+    for (const [change, name] of bad) {
+      assert.throws(() => createProofCheck({ ...base, ...change } as never), {
+        name: 'TypeError',
+        message: name,
+      });
+    }
+    const check = createProofCheck({ ...base, routes: new Map([['pay', {}]]) });
+    assert.equal(check.phase, 'body');
+    assert.equal(check.name, 'proof');
+  });
+
+  function context(
+    routeId: string,
+    headers: Record<string, string | string[]>,
+    claims: AppTokenClaims | null,
+  ) {
+    return {
+      requestId: 'r1',
+      route: { id: routeId } as never,
+      claims,
+      token: claims === null ? null : 'a.b.c',
+      method: 'POST',
+      path: '/pay',
+      query: null,
+      target: '/pay',
+      headers,
+      clientIp: '127.0.0.1',
+      body: Buffer.alloc(0),
+      now: TEST_NOW,
+      setResponseHeader() {},
+    };
+  }
+
+  test('routes not listed pass untouched; a listed route without a token or with a repeated header is refused', async () => {
+    const check = createProofCheck({ ...base, allowTestRootDevices: true });
+    await check.run(context('other', { 'portcullis-proof': 'garbage' }, null));
+    await assert.rejects(
+      Promise.resolve(check.run(context('pay', { 'portcullis-proof': 'v1.1.AA' }, null))),
+      {
+        code: 'proof_stale',
+      },
+    );
+    const fresh = `v1.${TEST_NOW}.AA`;
+    await assert.rejects(Promise.resolve(check.run(context('pay', { 'portcullis-proof': fresh }, null))), {
+      code: 'proof_invalid',
+      reason: 'proof_no_device_key',
+    });
+    await assert.rejects(
+      Promise.resolve(check.run(context('pay', { 'portcullis-proof': [fresh, fresh] }, null))),
+      {
+        code: 'proof_invalid',
+        reason: 'proof_header_malformed',
+      },
+    );
+  });
+});

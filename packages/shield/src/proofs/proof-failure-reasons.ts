@@ -30,7 +30,7 @@ export const PROOF_FAILURE_REASONS = [
     code: 'proof_header_malformed',
     clientCode: 'proof_invalid',
     meaning: 'The Portcullis-Proof value is not three dot-separated parts starting with a version tag.',
-    fix: 'Format the header as v1.<ts>.<sig> (formatProofHeader), with no spaces or quotes.',
+    fix: 'Write the header with formatProofHeader: v1, ts and sig joined by dots, no spaces or quotes.',
   },
   {
     code: 'proof_version_unsupported',
@@ -134,7 +134,7 @@ export const PROOF_FAILURE_REASONS = [
     code: 'proof_signature_malformed',
     clientCode: 'proof_invalid',
     meaning:
-      'The Android proof is not one canonical DER ECDSA signature (raw r||s, BER lengths, trailing bytes).',
+      'The Android proof is not one canonical DER ECDSA signature (raw r and s concatenated, BER lengths, trailing bytes).',
     fix: 'Send the bytes Signature("SHA256withECDSA").sign() returned, base64url-encoded, unchanged.',
   },
   {

@@ -16,7 +16,7 @@ export interface TokenBenchResult {
 
 const BATCH = 25;
 const HIT_BATCH = 1000;
-const HIT_ROUNDS = 40;
+const HIT_ROUNDS = 100;
 
 function micros(began: bigint): number {
   return Number(process.hrtime.bigint() - began) / 1e3;
@@ -36,7 +36,7 @@ function perSecond(microsPerOp: number[]): number {
  * Measures the app-token verifier (its synchronous hot-path entry, verifySync) against a bare
  * node:crypto ES256 verify of the same tokens, in one run of well under 5 s (iterations is
  * clamped to 100..5000 distinct tokens). Bare and miss alternate in batches of 25 over the same
- * tokens; hits are 40 batches of 1000 on one cached token. Each rate is taken at the
+ * tokens; hits are 100 batches of 1000 on one cached token. Each rate is taken at the
  * first-quartile batch.
  *
  * @example

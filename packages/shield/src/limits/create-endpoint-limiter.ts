@@ -218,9 +218,9 @@ export function createEndpointLimiter(options: EndpointLimiterOptions): Endpoint
           });
         }
       }
-      const now = clock.now();
+      const now = Math.floor(clock.now());
       let outcomes: BucketOutcome[];
-      let degraded = false;
+      let degraded: string | null = null;
       try {
         outcomes = await store.take(
           planned.map((p) => p.request),
@@ -238,26 +238,35 @@ export function createEndpointLimiter(options: EndpointLimiterOptions): Endpoint
             retryAfter: outageRetryAfter,
           });
         }
-        outcomes = await insurance.take(
-          planned.map((p) => ({ ...p.request, ...p.limit.insurance })),
-          'all',
-          now,
-        );
-        degraded = true;
+        try {
+          outcomes = await insurance.take(
+            planned.map((p) => ({ ...p.request, ...p.limit.insurance })),
+            'all',
+            now,
+          );
+        } catch (insuranceError) {
+          if (!(insuranceError instanceof StoreUnavailableError)) throw insuranceError;
+          counters.failedClosed++;
+          report('limit_store_unavailable', null, storeReason);
+          throw new ShieldError('store_unavailable', 'limit_store_unavailable', {
+            retryAfter: outageRetryAfter,
+          });
+        }
+        degraded = storeReason;
       }
       const refused = planned.filter((_, i) => !outcomes[i]!.allowed);
       if (refused.length === 0) {
-        if (degraded) {
+        if (degraded !== null) {
           counters.failOpenAllowed++;
-          report('limit_store_failed_open', null);
+          report('limit_store_failed_open', null, degraded);
         }
         return;
       }
       const first = refused.find((p) => p.reason === 'endpoint_locked_out') ?? refused[0]!;
-      const reason: LimitFailureReason = degraded ? 'insurance_limit_exceeded' : first.reason;
-      if (degraded) counters.insuranceLimited++;
+      const reason: LimitFailureReason = degraded !== null ? 'insurance_limit_exceeded' : first.reason;
+      if (degraded !== null) counters.insuranceLimited++;
       else counters.limited++;
-      report(reason, first.limit.name);
+      report(reason, first.limit.name, degraded);
       let wait = 0;
       for (const outcome of outcomes) if (!outcome.allowed && outcome.waitUs > wait) wait = outcome.waitUs;
       throw new ShieldError('rate_limited', reason, { retryAfter: Math.max(1, Math.ceil(wait / 1_000_000)) });
@@ -270,7 +279,7 @@ export function createEndpointLimiter(options: EndpointLimiterOptions): Endpoint
       const requests = [bucket(failures.ip, ipId, false)];
       if (keyIdHash !== null) requests.push(bucket(failures.key, keyIdHash, false));
       try {
-        await store.take(requests, 'each', clock.now());
+        await store.take(requests, 'each', Math.floor(clock.now()));
       } catch (error) {
         if (!(error instanceof StoreUnavailableError)) throw error;
         counters.storeFailures++;

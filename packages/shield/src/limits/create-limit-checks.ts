@@ -249,7 +249,7 @@ export function createLimitChecks(options: LimitChecksOptions): LimitChecks {
           burstUs: p.rule.insurance.burstUs,
         })),
         'all',
-        context.now,
+        Math.floor(context.now),
       );
     } catch (insuranceError) {
       if (insuranceError instanceof StoreUnavailableError) throw closed();
@@ -341,7 +341,7 @@ export function createLimitChecks(options: LimitChecksOptions): LimitChecks {
         outcomes = await store.take(
           enforced.map((p) => p.bucket),
           'all',
-          context.now,
+          Math.floor(context.now),
         );
       } catch (error) {
         if (!(error instanceof StoreUnavailableError)) throw error;
@@ -375,7 +375,7 @@ export function createLimitChecks(options: LimitChecksOptions): LimitChecks {
         const outcomes = await store.take(
           monitored.map((p) => p.bucket),
           'each',
-          context.now,
+          Math.floor(context.now),
         );
         monitored.forEach((p, i) => {
           if (outcomes[i]!.allowed) return;

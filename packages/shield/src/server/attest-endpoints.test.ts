@@ -25,7 +25,7 @@ async function auditReasons(live: LiveShield): Promise<Array<string | null>> {
 describe('attestation endpoints (protocol §2) on a live shield', () => {
   let live: LiveShield;
   before(async () => {
-    live = await startLiveShield({ store: 'sqlite' });
+    live = await startLiveShield({ store: 'sqlite', overrides: { revocationStalenessMs: 0 } });
   });
   after(() => live.close());
 
@@ -296,6 +296,12 @@ describe('attestation endpoints (protocol §2) on a live shield', () => {
     });
     assert.equal(revoked.status, 403);
     assert.equal(revoked.body['code'], 'device_revoked');
+    // Its tokens, still unexpired, are refused by the gateway too (C-29), and nothing is forwarded.
+    const forwarded = live.upstream.requests.length;
+    const stale = await live.post('/strong', '{}', { 'portcullis-token': refreshed.body['token'] as string });
+    assert.equal(stale.status, 403);
+    assert.equal(stale.body['code'], 'device_revoked');
+    assert.equal(live.upstream.requests.length, forwarded);
   });
 
   test('Android key attestation: attest, then assert with an ECDSA signature over the challenge', async () => {

@@ -48,11 +48,13 @@ import { startCluster } from ${JSON.stringify(CLUSTER_MODULE)};
 const path = ${JSON.stringify(configPath)};
 const config = await parseConfig(readFileSync(path, 'utf8'), { sourceName: path, baseDir: dirname(path) });
 const running = await startCluster(config, { workers: 2, port: Number(process.env.CLUSTER_TEST_PORT), shutdownTimeoutMs: 5000 });
-if (running.role === 'primary') process.stdout.write(JSON.stringify({ url: running.url, pids: running.workerPids() }) + '\\n');
-process.on('message', (m) => { if (m === 'pids') process.stdout.write(JSON.stringify({ pids: running.workerPids() }) + '\\n'); });
+if (running.role === 'primary') process.send({ url: running.url, pids: running.workerPids() });
+process.on('message', (m) => { if (m === 'pids' && running.role === 'primary') process.send({ pids: running.workerPids() }); });
 const signal = new Promise((resolve) => { process.once('SIGTERM', resolve); process.once('SIGINT', resolve); });
 await Promise.race([signal, running.closed]);
 await running.close();
+// The IPC channel to the test would keep this process alive.
+if (running.role === 'primary') process.disconnect();
 `;
 }
 
@@ -91,28 +93,28 @@ async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
   return check();
 }
 
-function nextLine(child: ChildProcess, ms: number): Promise<Record<string, unknown>> {
+/** The next IPC message from the test entry (a primary reports to its parent over IPC, not stdout, which its workers share). */
+function nextMessage(child: ChildProcess, ms: number): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    let buffered = '';
     const onExit = (code: number | null) => {
-      clearTimeout(timer);
-      reject(new Error(`the cluster exited (code ${code}) before writing a line`));
+      cleanup();
+      reject(new Error(`the cluster exited (code ${code}) before reporting`));
+    };
+    const onMessage = (message: unknown) => {
+      cleanup();
+      resolve(message as Record<string, unknown>);
     };
     const timer = setTimeout(() => {
-      child.off('exit', onExit);
-      reject(new Error(`no line from the cluster within ${ms} ms`));
+      cleanup();
+      reject(new Error(`no report from the cluster within ${ms} ms`));
     }, ms);
-    child.once('exit', onExit);
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const newline = buffered.indexOf('\n');
-      if (newline === -1) return;
-      child.stdout?.off('data', onData);
-      child.off('exit', onExit);
+    const cleanup = () => {
       clearTimeout(timer);
-      resolve(JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>);
+      child.off('exit', onExit);
+      child.off('message', onMessage);
     };
-    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+    child.once('message', onMessage);
   });
 }
 
@@ -202,10 +204,10 @@ describe('startCluster', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', script], {
       cwd: fileURLToPath(new URL('../../../..', import.meta.url)),
       env: { ...process.env, CLUSTER_TEST_SECRET: SECRET, CLUSTER_TEST_PORT: '0' },
-      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     try {
-      const ready = await nextLine(child, 30_000);
+      const ready = await nextMessage(child, 60_000);
       const url = String(ready['url']);
       const pids = ready['pids'] as number[];
       assert.equal(pids.length, 2);
@@ -242,7 +244,7 @@ describe('startCluster', () => {
       const deadline = Date.now() + 20_000;
       while (Date.now() < deadline) {
         child.send('pids');
-        replaced = (await nextLine(child, 5_000))['pids'] as number[];
+        replaced = (await nextMessage(child, 5_000))['pids'] as number[];
         if (replaced.length === 2 && !replaced.includes(pids[0]!)) break;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }

@@ -17,6 +17,8 @@ import { appPolicies } from './app-policies.js';
 import { appleAssertionVerifier, createAppleAttestationVerifier } from './apple-verifiers.js';
 import { createAttestService } from './attest-service.js';
 import { normalizeIp } from './client-ip.js';
+import { createKeyMaintenance } from './create-key-maintenance.js';
+import { createRevocationCheck } from './create-revocation-check.js';
 import { createEvidenceVerifiers } from './evidence-verifiers.js';
 import { createLogger, type Logger } from './logger.js';
 import { createPublicHandler } from './public-handler.js';
@@ -32,6 +34,8 @@ export interface ShieldOverrides {
   androidTestRoots?: readonly X509Certificate[];
   /** Pre-built stores (otherwise built from `config.store`). */
   stores?: Stores;
+  /** Longest time a device revocation may go unnoticed by the gateway, ms (default 5000). */
+  revocationStalenessMs?: number;
   /** fetch for outbound calls (revocation list, Google's decode endpoint); tests point it at loopback. */
   fetch?: typeof fetch;
 }
@@ -127,9 +131,32 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
     developmentMode: development,
   });
 
+  const keyMaintenance = createKeyMaintenance({
+    keys,
+    now: () => clock.now(),
+    rotateEveryDays: config.keys.rotateEveryDays,
+    retireAfterSeconds: config.tokens.maxTtlSeconds + config.tokens.clockToleranceSeconds,
+    publishAheadSeconds: config.keys.publishAheadSeconds,
+    onError: (error) =>
+      logger.error(
+        { err: error instanceof Error ? { name: error.name, message: error.message } : String(error) },
+        'key maintenance failed',
+      ),
+    onRotated: (kid) => logger.info({ kid }, 'signing key rotated'),
+  });
+
   const gateway = createGateway({
     routes: routeSpecs(config),
     verifyToken: (token) => verifier.verify(token),
+    checks: [
+      createRevocationCheck({
+        devices: stores.devices,
+        clock,
+        ...(overrides.revocationStalenessMs !== undefined
+          ? { maxStalenessMs: overrides.revocationStalenessMs }
+          : {}),
+      }),
+    ],
     resolveSecret: (name) => config.secrets[name] ?? '',
     audit: (record) => auditWriter.write(record),
     clock,
@@ -213,6 +240,7 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
           const address = server.address() as AddressInfo;
           const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
           android.start();
+          keyMaintenance.start();
           logger.info({ url: `http://${shown}:${address.port}`, instance }, 'listening');
           resolve(`http://${shown}:${address.port}`);
         });
@@ -221,6 +249,7 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
     async close() {
       closing = true;
       android.stop();
+      keyMaintenance.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

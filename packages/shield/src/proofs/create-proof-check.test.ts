@@ -397,6 +397,18 @@ function proofSuite(kind: 'memory' | 'sqlite' | 'redis', open: () => Promise<Sto
       }
     });
 
+    test('iOS: of two proofs that arrive out of counter order, the earlier counter is refused (documented)', async (t) => {
+      const w = await use(t);
+      if (w === undefined) return;
+      const device = iosDevice();
+      const token = await ready(w, device);
+      const earlier = signedRequest({ device, token, body: '{"n":1}' });
+      const later = signedRequest({ device, token, body: '{"n":2}' });
+      await expect(w, later, 200, 'ok');
+      await expect(w, earlier, 401, 'proof_replayed', 'proof_counter_not_increasing');
+      await expect(w, signedRequest({ device, token, body: '{"n":1}' }), 200, 'ok'); // the retry, signed anew
+    });
+
     test('re-spelled proofs are the same proof: high-s twin, DER re-encoding, base64 variants, CBOR re-encoding', async (t) => {
       const w = await use(t);
       if (w === undefined) return;

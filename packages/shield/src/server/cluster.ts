@@ -181,7 +181,7 @@ export async function startCluster(config: Config, options: ClusterOptions): Pro
   const logger = options.overrides?.logger ?? createLogger({ level: config.logging.level });
   if (cluster.isWorker) return startWorker(config, workers, port, host, options, logger);
   if (workers === 1) return startSingle(config, port, host, options, logger);
-  return startPrimary(config, workers, port, host, options, logger);
+  return startPrimary(config, workers, options, logger);
 }
 
 async function startSingle(
@@ -275,8 +275,6 @@ async function prepareShared(config: Config, workers: number): Promise<void> {
 async function startPrimary(
   config: Config,
   workers: number,
-  port: number,
-  host: string,
   options: ClusterOptions,
   logger: Logger,
 ): Promise<RunningCluster> {

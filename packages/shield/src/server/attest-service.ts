@@ -30,7 +30,8 @@ function audiencesFor(app: AppPolicy, verified: readonly VerifiedEvidence[]): st
 
 /** The confirmation key exactly as tokens carry it: the public EC point, nothing else (RFC 7800). */
 function confirmationJwk(jwk: JsonWebKeyLike): JsonWebKeyLike {
-  return { kty: jwk.kty, ...(jwk.crv !== undefined ? { crv: jwk.crv } : {}), x: jwk.x, y: jwk.y };
+  const { kty, crv, x, y } = jwk;
+  return { kty, ...(crv !== undefined ? { crv } : {}), ...(x !== undefined ? { x } : {}), ...(y !== undefined ? { y } : {}) };
 }
 
 /** What the service needs from the token issuer. */

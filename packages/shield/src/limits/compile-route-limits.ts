@@ -80,9 +80,13 @@ export function compileRouteLimits(
   routes.forEach((route, r) => {
     const at = `routes[${r}]`;
     if (typeof route !== 'object' || route === null) throw new TypeError(`${at} must be an object`);
-    if (typeof route.routeId !== 'string' || !ID.test(route.routeId)) {
-      throw new TypeError(`${at}.routeId must be a route id (1-64 of a-z 0-9 . _ -)`);
+    if (typeof route.routeId !== 'string' || route.routeId === '' || route.routeId.length > 256) {
+      throw new TypeError(`${at}.routeId must be the gateway route's id`);
     }
+    // Config ids are key-safe already; any other id is hashed into the bucket keys.
+    const routeGroup = ID.test(route.routeId)
+      ? route.routeId
+      : `route-${createHash('sha256').update(route.routeId).digest('hex').slice(0, 16)}`;
     if (compiled.has(route.routeId)) throw new TypeError(`${at}.routeId "${route.routeId}" is listed twice`);
     const routeMode = route.mode ?? 'enforce';
     if (routeMode !== 'enforce' && routeMode !== 'monitor')
@@ -106,7 +110,7 @@ export function compileRouteLimits(
       const mode = rule.mode ?? routeMode;
       if (mode !== 'enforce' && mode !== 'monitor')
         throw new TypeError(`${where}.mode must be enforce or monitor`);
-      const group = rule.group ?? (rule.per === 'global' ? 'global' : route.routeId);
+      const group = rule.group ?? (rule.per === 'global' ? 'global' : routeGroup);
       if (typeof group !== 'string' || !ID.test(group))
         throw new TypeError(`${where}.group must be 1-64 of a-z 0-9 . _ -`);
       if (rule.name !== undefined && (typeof rule.name !== 'string' || !POLICY.test(rule.name))) {

@@ -657,7 +657,8 @@ describe('monitor mode, missing keys, outages, options', () => {
       () =>
         createLimitChecks({ store, routes, ...extra });
     const rule = { per: 'device' as const, max: 5, windowSeconds: 60 };
-    assert.throws(make([{ routeId: 'Bad Id', rules: [rule] }]), /routes\[0\]\.routeId/);
+    assert.throws(make([{ routeId: '', rules: [rule] }]), /routes\[0\]\.routeId/);
+    assert.doesNotThrow(make([{ routeId: 'POST /pay', rules: [rule] }]));
     assert.throws(
       make([
         { routeId: 'a', rules: [rule] },

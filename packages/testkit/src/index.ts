@@ -22,6 +22,10 @@ export {
   createAppAttestTestAuthority,
   encodeAppAttestNonceExtension,
 } from './apple-app-attest-test-authority.js';
+export type { NodeProvider, NodeProviderOptions } from './node-provider.js';
+export { createNodeProvider } from './node-provider.js';
+export type { NodeAndroidKeyBridgeOptions, NodeAppAttestBridgeOptions } from './node-provider-bridges.js';
+export { createNodeAndroidKeyBridge, createNodeAppAttestBridge } from './node-provider-bridges.js';
 export type {
   CreateTestCertificateOptions,
   TestCertificate,

@@ -18,6 +18,13 @@ const PATH_SAFE = /[A-Za-z0-9\-._~!$&'()*+,;=:@/]/;
 /** In a query `'` is escaped by WHATWG for http(s), and `?` and `/` are allowed. */
 const QUERY_SAFE = /[A-Za-z0-9\-._~!$&()*+,;=:@/?]/;
 
+const DOT_SEGMENTS: ReadonlySet<string> = new Set(['.', '..', '%2e', '.%2e', '%2e.', '%2e%2e']);
+
+/** A URL parser removes `.` and `..` segments (also spelled `%2e`): what it sends is not what was written. */
+function hasDotSegment(path: string): boolean {
+  return path.split('/').some((segment) => DOT_SEGMENTS.has(segment.toLowerCase()));
+}
+
 function hasControlCharacter(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
@@ -87,13 +94,14 @@ export function createTargetResolver(baseUrl: string): {
     }
     const hash = rest.indexOf('#');
     if (hash >= 0) rest = rest.slice(0, hash);
-    // A URL parser turns `\` into `/` and drops control characters: the gateway would never see
-    // what was signed, and refuses such paths anyway.
+    // A URL parser turns `\` into `/`, drops control characters and resolves dot segments: the
+    // gateway would never see what was signed, and refuses such paths anyway.
     if (rest.includes('\\') || hasControlCharacter(rest)) {
       throw new PortcullisError('request_invalid', { detail: 'target_not_sendable' });
     }
     const question = rest.indexOf('?');
     const rawPath = question < 0 ? rest : rest.slice(0, question);
+    if (hasDotSegment(rawPath)) throw new PortcullisError('request_invalid', { detail: 'dot_segment' });
     const path = canonical(rawPath === '' ? '/' : rawPath, PATH_SAFE);
     const target = question < 0 ? path : `${path}?${canonical(rest.slice(question + 1), QUERY_SAFE)}`;
     return { url: origin + target, target, path };

@@ -132,7 +132,10 @@ const config = fc
           ...(r.secret !== undefined && secretNames.length > 0
             ? { inject: { headers: { 'x-provider-key': `k=\${secret:${r.secret}}` } } }
             : {}),
-          ...(r.limit ? { limits: [r.limit] } : {}),
+          // A public route has no token: it can only count per ip, route or global.
+          ...(r.limit
+            ? { limits: [r.isPublic && r.limit.per === 'device' ? { ...r.limit, per: 'ip' } : r.limit] }
+            : {}),
         }));
     return fc.tuple(...prefixes.map(route)).map((routes) => ({
       env: Object.fromEntries(

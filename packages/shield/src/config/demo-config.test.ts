@@ -58,7 +58,7 @@ describe('demoConfigText', () => {
           '/payments/session',
           'http://127.0.0.1:3131',
           false,
-          { token: true, apps: ['shop'], proof: false },
+          { token: true, apps: ['shop'], proof: false, binding: false },
           { headers: { 'x-provider-key': `\${secret:payments_api_key}` } },
         ],
         [
@@ -67,7 +67,7 @@ describe('demoConfigText', () => {
           '/email/send',
           'http://127.0.0.1:3131',
           false,
-          { token: true, proof: false },
+          { token: true, proof: false, binding: false },
           { headers: { 'x-provider-key': `\${secret:email_api_key}` } },
         ],
         ['catalog', ['GET'], '/catalog', 'http://127.0.0.1:3131', true, undefined, undefined],

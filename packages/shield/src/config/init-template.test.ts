@@ -74,6 +74,7 @@ describe('renderInitConfig', () => {
       level: 'device',
       apps: ['shop'],
       proof: true,
+      binding: false,
     });
     assert.equal(config.routes[0]?.inject?.headers['authorization'], `Bearer \${secret:upstream_api_key}`);
     assert.deepEqual(config.routes[0]?.limits, [

@@ -550,6 +550,8 @@ describe('parseConfig on good files', () => {
       requestTimeoutMs: 30000,
       keepAliveTimeoutMs: 5000,
       trustedProxies: [],
+      forwardedHeader: 'x-forwarded-for',
+      ipv6LimitPrefix: 64,
     });
     assert.deepEqual(config.store, { kind: 'sqlite', path: '/etc/portcullis/data/portcullis.db' });
     assert.deepEqual(config.keys, { dir: '/etc/portcullis/data/keys', alg: 'ES256', publishAheadSeconds: 0 });
@@ -572,8 +574,10 @@ describe('parseConfig on good files', () => {
       match: { methods: ['POST'], path: '/payments/session' },
       upstream: 'http://127.0.0.1:3000',
       public: false,
-      require: { token: true, proof: false },
+      require: { token: true, proof: false, binding: false },
       limits: [],
+      limitMode: 'enforce',
+      onStoreFailure: 'closed',
       timeouts: { connectMs: 2000, headersMs: 10000, bodyMs: 30000 },
     });
   });

@@ -48,19 +48,66 @@ const PUBLIC_CONFLICTS = {
   level: 'require an assurance level',
   apps: 'be limited to apps',
   proof: 'require a proof',
+  binding: 'bind tokens to an Authorization header',
 } as const;
+
+const jsonPath = z
+  .string()
+  .regex(
+    /^\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\[\*\]|\.length)*$/,
+    'a JSON path such as $.to or $.recipients.length',
+  )
+  .max(128);
+
+const costSchema = z
+  .strictObject({
+    paths: z
+      .array(jsonPath)
+      .min(1)
+      .max(8)
+      .describe(
+        'JSON paths whose counts add up to the cost: $.to, $.recipients.length, $.personalizations[*].to.',
+      ),
+    whenUnreadable: z
+      .union([z.literal('refuse'), intField(1, 1_000_000_000)])
+      .default('refuse')
+      .describe('refuse (400) or the units charged when the cost cannot be read from the body.'),
+  })
+  .describe('Makes the limit a budget: a request costs what its body says.');
 
 const limitSchema = z
   .strictObject({
     per: z
-      .enum(['device', 'user', 'ip', 'app', 'route', 'global'])
+      .enum(['device', 'user', 'ip', 'app', 'route', 'global', 'body'])
       .describe(
-        'What is counted: device (cnf.kid), user (H(Authorization)), ip (client IP), app, route or global.',
+        'What is counted: device (cnf.kid), user (a claim or H(Authorization)), ip (client IP), app, route, global, or body (a body field).',
       ),
-    max: intField(1, 1_000_000_000).describe('Requests allowed per window.'),
+    max: intField(1, 1_000_000_000).describe('Units allowed per window (the bucket size).'),
     window: durationSeconds(1, 31 * 86400).describe('Window: 30s, 15m, 1h, 1d or seconds.'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9_.-]{1,32}$/)
+      .optional()
+      .describe('Policy name in the RateLimit headers.'),
+    group: formatted('routeId').optional().describe('Share the bucket with routes naming the same group.'),
+    mode: z
+      .enum(['enforce', 'monitor'])
+      .optional()
+      .describe('monitor: record what would be limited, refuse nothing.'),
+    field: jsonPath.optional().describe('per: body — JSON path of the identifier counted (e.g. $.phone).'),
+    cost: costSchema.optional(),
   })
-  .describe('A rate limit.');
+  .superRefine((limit, ctx) => {
+    if ((limit.per === 'body') !== (limit.field !== undefined)) {
+      reportIssue(ctx, {
+        path: ['field'],
+        code: 'value_conflict',
+        message: 'field goes with per: body, and only with it',
+        fix: 'set per: body with field: $.path, or remove field',
+      });
+    }
+  })
+  .describe('A rate limit, or with cost a budget.');
 
 /** `post-payments-session` for POST /payments/session: stable, readable, id-safe. */
 function deriveRouteId(methods: readonly string[], path: string): string {
@@ -107,6 +154,12 @@ export const routeSchema = z
         level: z.enum(ASSURANCE_LEVELS).optional().describe('Lowest accepted assurance level.'),
         apps: z.array(formatted('appId')).min(1).optional().describe('Only tokens of these apps.'),
         proof: z.boolean().default(false).describe('Require a per-request proof (Portcullis-Proof).'),
+        binding: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Require tokens bound to the Authorization header (ath claim); for clients that cannot sign.',
+          ),
       })
       .optional()
       .describe('What a request must carry.'),
@@ -119,7 +172,29 @@ export const routeSchema = z
       })
       .optional()
       .describe('What the gateway adds before forwarding.'),
-    limits: z.array(limitSchema).default([]).describe('Rate limits; all must pass.'),
+    proof: z
+      .strictObject({
+        skewSeconds: optionalIntField(1, 300).describe(
+          'Allowed clock skew of proofs on this route; default proofs.skewSeconds.',
+        ),
+        onStoreOutage: z
+          .enum(['refuse', 'allow-signature-only'])
+          .optional()
+          .describe('refuse (503) or check signature and freshness only while the replay store is down.'),
+      })
+      .optional()
+      .describe('Proof settings of this route; only with require.proof: true.'),
+    limits: z.array(limitSchema).default([]).describe('Rate limits and budgets; all must pass.'),
+    limitMode: z
+      .enum(['enforce', 'monitor'])
+      .default('enforce')
+      .describe('monitor: every limit of the route only records.'),
+    onStoreFailure: z
+      .enum(['closed', 'open'])
+      .default('closed')
+      .describe(
+        'Limit store down: closed answers 503; open uses a local insurance cap (limits.insuranceDivisor).',
+      ),
     maxBodyBytes: optionalIntField(0, 1024 ** 3).describe('Request body limit; at most http.maxBodyBytes.'),
     timeouts: z
       .strictObject({
@@ -174,7 +249,7 @@ export const routeSchema = z
 
     const require = route.require;
     if (route.public) {
-      for (const key of ['token', 'level', 'apps', 'proof'] as const) {
+      for (const key of ['token', 'level', 'apps', 'proof', 'binding'] as const) {
         const value = require?.[key];
         if (value !== undefined && value !== false) {
           reportIssue(ctx, {
@@ -191,6 +266,28 @@ export const routeSchema = z
         code: 'route_unprotected',
         message: 'the route is not public and does not require a token',
         fix: 'add `require: { token: true }`, or `public: true` if the route is deliberately open',
+      });
+    }
+
+    if (route.public) {
+      route.limits.forEach((limit, index) => {
+        if (limit.per === 'device' || limit.per === 'app' || limit.per === 'user') {
+          reportIssue(ctx, {
+            path: ['limits', index, 'per'],
+            code: 'value_conflict',
+            message: `a public route has no token, so nothing to count per ${limit.per}`,
+            fix: 'count per ip, route, global or body on a public route',
+          });
+        }
+      });
+    }
+
+    if (route.proof !== undefined && require?.proof !== true) {
+      reportIssue(ctx, {
+        path: ['proof'],
+        code: 'value_conflict',
+        message: 'proof settings on a route that does not require a proof',
+        fix: 'add require.proof: true, or remove the proof section',
       });
     }
 

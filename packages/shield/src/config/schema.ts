@@ -4,6 +4,7 @@ import { checkConfigRules } from './check-config-rules.js';
 import {
   formatted,
   hostField,
+  intField,
   intFieldWithDefault,
   ipOrCidrField,
   optionalIntField,
@@ -33,6 +34,10 @@ const secretValue = z.string().superRefine((value, ctx) => {
     });
   }
 });
+
+const limitPair = z
+  .strictObject({ max: intField(1, 1_000_000_000), windowSeconds: intField(1, 31 * 86400) })
+  .describe('max requests per windowSeconds.');
 
 const storeSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('memory').describe('In-process; lost on restart. Tests and demos.') }),
@@ -117,6 +122,13 @@ export const configSchema = z
           .array(ipOrCidrField())
           .default([])
           .describe('Proxies whose Forwarded/X-Forwarded-For is believed (IPs or CIDRs).'),
+        forwardedHeader: z
+          .enum(['x-forwarded-for', 'forwarded'])
+          .default('x-forwarded-for')
+          .describe('Which header trusted proxies set.'),
+        ipv6LimitPrefix: intFieldWithDefault(1, 128, 64).describe(
+          'IPv6 clients are counted per prefix of this length.',
+        ),
       })
       .prefault({})
       .describe('Limits of the public listener.'),
@@ -145,6 +157,52 @@ export const configSchema = z
       })
       .prefault({})
       .describe('App tokens.'),
+    limits: z
+      .strictObject({
+        userClaim: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/)
+          .optional()
+          .describe('Token claim that names the user for per: user limits; default H(Authorization).'),
+        insuranceDivisor: intFieldWithDefault(1, 1_000_000, 4).describe(
+          'With onStoreFailure: open, each instance allows max / this (at least the number of instances).',
+        ),
+        outageRetryAfterSeconds: intFieldWithDefault(1, 3600, 5).describe(
+          'Retry-After while the limit store is down.',
+        ),
+        redisCommandTimeoutMs: intFieldWithDefault(10, 5000, 200).describe('A slower Redis counts as down.'),
+        endpoints: z
+          .strictObject({
+            onStoreFailure: z.enum(['closed', 'open']).default('closed'),
+            challenge: z.strictObject({ perIp: limitPair }).partial().optional(),
+            attest: z.strictObject({ perIp: limitPair, perKey: limitPair }).partial().optional(),
+            assert: z.strictObject({ perIp: limitPair, perKey: limitPair }).partial().optional(),
+            failures: z.strictObject({ perIp: limitPair, perKey: limitPair }).partial().optional(),
+          })
+          .prefault({})
+          .describe(
+            'Limits of /v1/challenge, /v1/attest, /v1/assert, and of verification failures (lockout).',
+          ),
+      })
+      .prefault({})
+      .describe('Rate limits: shared settings and the shield’s own endpoints.'),
+    proofs: z
+      .strictObject({
+        skewSeconds: intFieldWithDefault(1, 300, 60).describe(
+          'Allowed distance between a proof’s time and the shield’s.',
+        ),
+        onStoreOutage: z
+          .enum(['refuse', 'allow-signature-only'])
+          .default('refuse')
+          .describe(
+            'refuse: 503 store_unavailable while the replay store is down; allow-signature-only: audited degraded mode.',
+          ),
+        retryAfterSeconds: intFieldWithDefault(1, 60, 1).describe(
+          'Retry-After of a 503 during a store outage.',
+        ),
+      })
+      .prefault({})
+      .describe('Per-request proofs (protocol §4).'),
     challenges: z
       .strictObject({
         ttlSeconds: intFieldWithDefault(10, 600, 300).describe('Lifetime of an attestation challenge.'),

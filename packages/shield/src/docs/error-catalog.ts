@@ -4,6 +4,8 @@ import { APPLE_FAILURE_CODES } from '../attest/apple/index.js';
 import { DEBUG_FAILURE_CODES } from '../attest/debug/verify-debug-credential.js';
 import { PLAY_INTEGRITY_FAILURE_CODES } from '../attest/play-integrity/index.js';
 import { GATEWAY_REASONS } from '../gateway/index.js';
+import { LIMIT_FAILURE_REASONS } from '../limits/index.js';
+import { PROOF_FAILURE_REASONS } from '../proofs/index.js';
 import { ATTEST_REASONS } from '../server/attest-reasons.js';
 import { STORE_REASONS } from '../stores/index.js';
 import { KEY_STORE_FAILURE_REASONS, TOKEN_FAILURE_REASONS } from '../tokens/index.js';

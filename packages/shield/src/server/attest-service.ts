@@ -5,6 +5,7 @@ import {
   type AssuranceLevel,
   type AttestRequest,
   type AttestResponse,
+  authorizationBindingHash,
   type ChallengeResponse,
   type Evidence,
   type JsonWebKeyLike,
@@ -31,7 +32,12 @@ function audiencesFor(app: AppPolicy, verified: readonly VerifiedEvidence[]): st
 /** The confirmation key exactly as tokens carry it: the public EC point, nothing else (RFC 7800). */
 function confirmationJwk(jwk: JsonWebKeyLike): JsonWebKeyLike {
   const { kty, crv, x, y } = jwk;
-  return { kty, ...(crv !== undefined ? { crv } : {}), ...(x !== undefined ? { x } : {}), ...(y !== undefined ? { y } : {}) };
+  return {
+    kty,
+    ...(crv !== undefined ? { crv } : {}),
+    ...(x !== undefined ? { x } : {}),
+    ...(y !== undefined ? { y } : {}),
+  };
 }
 
 /** What the service needs from the token issuer. */
@@ -43,6 +49,7 @@ export interface TokenMinter {
     lvl: AssuranceLevel;
     cnf?: { kid: string; jwk: JsonWebKeyLike };
     dev?: true;
+    ath?: string;
     ttlSeconds: number;
   }): Promise<{ token: string; expiresIn: number; jti: string; exp: number }>;
 }
@@ -202,7 +209,11 @@ export function createAttestService(options: AttestServiceOptions) {
     };
   }
 
-  async function assert(request: AssertRequest, outcome: AttestOutcome): Promise<TokenResponse> {
+  async function assert(
+    request: AssertRequest & { bindAuthorization?: boolean | undefined },
+    outcome: AttestOutcome,
+    authorization?: string,
+  ): Promise<TokenResponse> {
     const app = appFor(request.appId, outcome);
     await consumeChallenge(request.challenge, request.appId);
     outcome.keyId = request.keyId;
@@ -231,6 +242,20 @@ export function createAttestService(options: AttestServiceOptions) {
       await stores.devices.touch(device.keyId, now);
     }
     outcome.level = device.level;
+    let ath: string | undefined;
+    if (request.bindAuthorization === true) {
+      if (authorization === undefined)
+        throw new ShieldError('bad_request', 'binding_authorization_missing', {
+          message: 'bindAuthorization needs an Authorization header',
+        });
+      try {
+        ath = authorizationBindingHash(authorization);
+      } catch {
+        throw new ShieldError('bad_request', 'binding_authorization_not_canonical', {
+          message: 'the Authorization header cannot be bound (printable ASCII, no outer whitespace)',
+        });
+      }
+    }
     const minted = await tokens.issue({
       sub: app.appId,
       aud: [...app.audiences],
@@ -238,6 +263,7 @@ export function createAttestService(options: AttestServiceOptions) {
       lvl: device.level,
       cnf: { kid: device.keyId, jwk: confirmationJwk(device.publicKeyJwk) },
       ...(device.testRoot ? { dev: true as const } : {}),
+      ...(ath !== undefined ? { ath } : {}),
       ttlSeconds: app.tokenTtlSeconds,
     });
     outcome.jti = minted.jti;

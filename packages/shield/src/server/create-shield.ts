@@ -1,7 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { APPLE_APP_ATTESTATION_ROOT_CA_PEM, loadAppleRoots } from '../attest/apple/index.js';
@@ -9,6 +9,8 @@ import { createAuditWriter } from '../audit/create-audit-writer.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { createGateway, createHttpServer } from '../gateway/index.js';
+import { createClientIpResolver } from '../limits/index.js';
+import { createAuthorizationBindingCheck, createProofCheck } from '../proofs/index.js';
 import { createStores } from '../stores/create-stores.js';
 import type { Stores } from '../stores/ports.js';
 import { createKeyStore, createTokenIssuer, createTokenVerifier, type KeyStore } from '../tokens/index.js';
@@ -16,13 +18,13 @@ import { androidAssertionVerifier, createAndroidVerifiers } from './android-veri
 import { appPolicies } from './app-policies.js';
 import { appleAssertionVerifier, createAppleAttestationVerifier } from './apple-verifiers.js';
 import { createAttestService } from './attest-service.js';
-import { normalizeIp } from './client-ip.js';
 import { createKeyMaintenance } from './create-key-maintenance.js';
 import { createRevocationCheck } from './create-revocation-check.js';
 import { createEvidenceVerifiers } from './evidence-verifiers.js';
+import { createShieldLimits } from './limit-wiring.js';
 import { createLogger, type Logger } from './logger.js';
 import { createPublicHandler } from './public-handler.js';
-import { routeSpecs, upstreamCaBundle } from './route-specs.js';
+import { proofRoutes, routeId, routeSpecs, upstreamCaBundle } from './route-specs.js';
 
 /** Things a caller may supply instead of the defaults; tests and the demo use them. */
 export interface ShieldOverrides {
@@ -73,6 +75,7 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
       onError: (error) =>
         logger.error({ err: { name: error.name, message: error.message } }, 'store trouble'),
     }));
+  const limits = await createShieldLimits(config, { clock, logger });
   const keys = createKeyStore({ dir: config.keys.dir, alg: config.keys.alg, clock });
   await keys.load();
 
@@ -156,6 +159,21 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
           ? { maxStalenessMs: overrides.revocationStalenessMs }
           : {}),
       }),
+      createAuthorizationBindingCheck({
+        requireBinding: config.routes.filter((route) => route.require?.binding === true).map(routeId),
+      }),
+      createProofCheck({
+        devices: stores.devices,
+        replay: stores.replay,
+        routes: proofRoutes(config),
+        appIdsFor: (appId) => apps.get(appId)?.ios?.appIds ?? [],
+        skewSeconds: config.proofs.skewSeconds,
+        onStoreOutage: config.proofs.onStoreOutage,
+        retryAfterSeconds: config.proofs.retryAfterSeconds,
+        allowTestRootDevices: development,
+        onDegraded: (event) => logger.warn({ ...event }, 'proof checked without its store (degraded mode)'),
+      }),
+      ...limits.checks.checks,
     ],
     resolveSecret: (name) => config.secrets[name] ?? '',
     audit: (record) => auditWriter.write(record),
@@ -182,7 +200,12 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
     audit: (record) => auditWriter.write(record),
     clock,
     maxAttestBodyBytes: 64 * 1024,
-    resolveClientIp: (req: IncomingMessage) => normalizeIp(req.socket.remoteAddress ?? ''),
+    resolveClientIp: createClientIpResolver({
+      trustedProxies: config.http.trustedProxies,
+      ipv6PrefixLength: config.http.ipv6LimitPrefix,
+      header: config.http.forwardedHeader,
+    }),
+    endpointLimiter: limits.endpoints,
     onError: (error, requestId) =>
       logger.error(
         {
@@ -256,6 +279,7 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
       });
       await gateway.close();
       await auditWriter.flush();
+      await limits.close();
       await stores.close();
     },
   };

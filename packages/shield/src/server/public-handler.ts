@@ -4,7 +4,7 @@ import type { ZodType } from 'zod';
 import type { Clock } from '../clock.js';
 import { sha256 } from '../encoding.js';
 import { isShieldError, ShieldError } from '../errors.js';
-import { type AuditEvent, type AuditRecord, StoreUnavailableError } from '../stores/ports.js';
+import { type AuditRecord, StoreUnavailableError } from '../stores/ports.js';
 import type { AttestOutcome, AttestService } from './attest-service.js';
 import { sendProblem } from './problem.js';
 import { readJsonBody } from './read-json-body.js';
@@ -25,14 +25,27 @@ export interface PublicHandlerOptions {
   /** Limit for the attestation endpoints' JSON bodies. */
   maxAttestBodyBytes: number;
   resolveClientIp(req: IncomingMessage): string;
+  /** Per-IP and per-key limits of the attestation endpoints, and the lockout after failures. */
+  endpointLimiter?: {
+    consume(kind: 'challenge' | 'attest' | 'assert', ip: string, keyId?: string): Promise<void>;
+    recordFailure(kind: 'challenge' | 'attest' | 'assert', ip: string, keyId?: string): Promise<void>;
+  };
   onError(error: unknown, requestId: string): void;
 }
 
 type Endpoint = {
-  event: AuditEvent;
-  run(body: unknown, outcome: AttestOutcome): Promise<unknown>;
+  event: 'challenge' | 'attest' | 'assert';
+  run(body: unknown, outcome: AttestOutcome, req: IncomingMessage): Promise<unknown>;
   schema: ZodType;
 };
+
+/** The device key id a request names, if any (for per-key limits). */
+function keyIdOf(body: unknown): string | undefined {
+  const value = body as { keyId?: unknown; evidence?: Array<{ keyId?: unknown }> };
+  if (typeof value.keyId === 'string') return value.keyId;
+  const fromEvidence = value.evidence?.find((item) => typeof item.keyId === 'string')?.keyId;
+  return typeof fromEvidence === 'string' ? fromEvidence : undefined;
+}
 
 function storeReason(error: StoreUnavailableError): string {
   const reason = (error as { reason?: unknown }).reason;
@@ -90,6 +103,7 @@ export function createPublicHandler(options: PublicHandlerOptions) {
     let code = 'ok';
     let reason: string | null = null;
     let decision: AuditRecord['decision'] = 'allow';
+    let keyId: string | undefined;
     try {
       const raw = await readJsonBody(req, options.maxAttestBodyBytes);
       const parsed = endpoint.schema.safeParse(raw);
@@ -99,7 +113,9 @@ export function createPublicHandler(options: PublicHandlerOptions) {
           message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`,
         });
       }
-      const result = await endpoint.run(parsed.data, outcome);
+      keyId = keyIdOf(parsed.data);
+      await options.endpointLimiter?.consume(endpoint.event, clientIp, keyId);
+      const result = await endpoint.run(parsed.data, outcome, req);
       const body = JSON.stringify(result);
       res.statusCode = 200;
       res.setHeader('content-type', 'application/json');
@@ -116,6 +132,16 @@ export function createPublicHandler(options: PublicHandlerOptions) {
       const failure = shieldError ?? new ShieldError('internal_error', 'unexpected_error');
       code = failure.code;
       reason = failure.reason;
+      if (
+        (code === 'evidence_invalid' || code === 'challenge_invalid') &&
+        options.endpointLimiter !== undefined
+      ) {
+        // Failures count toward a per-IP and per-key lockout (A2-03); a store problem here must
+        // not turn a 401 into a 500, so it is only logged.
+        await options.endpointLimiter
+          .recordFailure(endpoint.event, clientIp, keyId)
+          .catch((error: unknown) => options.onError(error, requestId));
+      }
       decision = failure.code === 'internal_error' || failure.status >= 500 ? 'error' : 'deny';
       sendProblem(res, failure.code, requestId, {
         ...(failure.retryAfter !== undefined ? { retryAfter: failure.retryAfter } : {}),

@@ -41,4 +41,6 @@ export const assertRequestSchema = z.strictObject({
   challenge,
   keyId: z.string().min(1).max(128),
   assertion: b64,
+  /** Bind the new token to this request's Authorization header (the `ath` claim, protocol §4). */
+  bindAuthorization: z.boolean().optional(),
 });

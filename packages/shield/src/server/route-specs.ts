@@ -41,3 +41,20 @@ export function upstreamCaBundle(
   if (files.length === 0) return undefined;
   return [...systemRoots, ...files.map(readFile)].join('\n');
 }
+
+/** Proof settings of every route that requires a proof, by route id. */
+export function proofRoutes(
+  config: Config,
+): Record<string, { skewSeconds?: number; onStoreOutage?: 'refuse' | 'allow-signature-only' }> {
+  return Object.fromEntries(
+    config.routes
+      .filter((route) => route.require?.proof === true)
+      .map((route) => [
+        routeId(route),
+        {
+          ...(route.proof?.skewSeconds !== undefined ? { skewSeconds: route.proof.skewSeconds } : {}),
+          ...(route.proof?.onStoreOutage !== undefined ? { onStoreOutage: route.proof.onStoreOutage } : {}),
+        },
+      ]),
+  );
+}

@@ -68,6 +68,17 @@ export function reasonGroups(extra: readonly ReasonGroup[] = []): ReasonGroup[] 
       })),
     },
     {
+      title: 'Per-request proofs',
+      answeredWith:
+        '`proof_missing`, `proof_invalid`, `proof_stale`, `proof_replayed`, `binding_mismatch`, `device_revoked`, `store_unavailable`',
+      reasons: byCode(PROOF_FAILURE_REASONS),
+    },
+    {
+      title: 'Rate limits and budgets',
+      answeredWith: '`rate_limited`, `budget_exhausted` (429), `bad_request`, `store_unavailable`',
+      reasons: byCode(LIMIT_FAILURE_REASONS),
+    },
+    {
       title: 'Stores',
       answeredWith: '`store_unavailable` (503), or a start-up refusal',
       reasons: byCode(STORE_REASONS),

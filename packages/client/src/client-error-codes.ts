@@ -42,7 +42,7 @@ export const CLIENT_ERROR_CODES = [
   {
     code: 'request_invalid',
     meaning:
-      'The request cannot be sent as given: a URL outside baseUrl (the app token would leak to another host), a backslash, control character or fragment-only target.',
+      'The request cannot be sent as given: a URL outside baseUrl (the app token would leak to another host), a backslash, control character or dot segment in the path, or a method that is not an HTTP token.',
     fix: 'Pass a path relative to baseUrl ("/payments/session?cart=42"), or an absolute URL that starts with baseUrl.',
   },
   {
@@ -54,7 +54,7 @@ export const CLIENT_ERROR_CODES = [
   {
     code: 'proof_unsupported',
     meaning:
-      'The route needs a proof, but the provider has no device key that can sign (debug provider, Play Integrity only, or an Android bridge without signing).',
+      'The shield requires a proof on this route, but the provider has no device key that can sign (debug provider, Play Integrity only, or an Android bridge without signing).',
     fix: 'Use a provider whose device key signs (App Attest, or Android key attestation with a signing bridge) for this route.',
   },
   {
@@ -83,8 +83,7 @@ export const CLIENT_ERROR_CODES = [
   },
   {
     code: 'storage_error',
-    meaning:
-      'The storage object failed to read or write the device key record, or returned a record the SDK did not write.',
+    meaning: 'The storage object failed to read, write or delete the device key record.',
     fix: 'Check the storage adapter (keychain / keystore availability); reset() clears the record.',
   },
 ] as const satisfies readonly ClientErrorCodeInfo[];

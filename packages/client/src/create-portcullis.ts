@@ -26,7 +26,8 @@ export interface PortcullisOptions {
   provider: AttestationProvider;
   /**
    * Routes whose requests carry a `Portcullis-Proof` (the routes with `require.proof` in the
-   * shield's config). Default none; see `learnProofRoutes`.
+   * shield's config), when the provider's device key can sign; otherwise they go unsigned and the
+   * shield decides. Default none; see `learnProofRoutes`.
    */
   proofRoutes?: readonly RouteRule[];
   /** Routes sent without a token (the shield's `public: true` routes): no attestation for them. */
@@ -241,6 +242,10 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
     events.emit({ type: 'warning', code: 'debug_provider_in_release', message });
   }
 
+  function canSign(state: TokenState): boolean {
+    return state.keyId !== null && provider.signProof !== undefined;
+  }
+
   async function proofHeader(
     state: TokenState,
     method: string,
@@ -248,9 +253,8 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
     body: Uint8Array,
     authorization: string | null,
   ): Promise<string> {
-    if (state.keyId === null || provider.signProof === undefined) {
+    if (state.keyId === null || provider.signProof === undefined)
       throw new PortcullisError('proof_unsupported');
-    }
     const timestampMs = Math.max(0, Math.round(now() + clockOffsetMs));
     let message: string;
     try {
@@ -305,7 +309,6 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
 
     let needsProof = proofRoutes.matches(method, path);
     const body = await readBodyBytes(init.body);
-    if (needsProof && body === undefined) throw new PortcullisError('body_unsupported');
     let tokenRetried = false;
     let proofLearned = false;
     let clockRetried = false;
@@ -317,7 +320,10 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       const headers = new Headers(init.headers);
       headers.set(HEADER_TOKEN, state.token);
       headers.delete(HEADER_PROOF);
-      const signed = needsProof;
+      // A provider without a signing key sends proof routes unsigned: the shield decides, and a
+      // `proof_missing` then becomes `proof_unsupported`.
+      const signed = needsProof && canSign(state);
+      if (signed && body === undefined) throw new PortcullisError('body_unsupported');
       const attempt = async () => {
         if (signed) {
           headers.set(
@@ -358,15 +364,15 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
         retryWith(problem.code);
         continue;
       }
+      if (problem.code === 'proof_missing' && !canSign(state)) {
+        report(response.status, problem, signed);
+        throw new PortcullisError('proof_unsupported', {
+          status: problem.status,
+          requestId: problem.requestId,
+          cause: problem,
+        });
+      }
       if (problem.code === 'proof_missing' && !signed && learnProofRoutes && !proofLearned && replayable) {
-        if (state.keyId === null || provider.signProof === undefined) {
-          report(response.status, problem, signed);
-          throw new PortcullisError('proof_unsupported', {
-            status: problem.status,
-            requestId: problem.requestId,
-            cause: problem,
-          });
-        }
         proofLearned = true;
         needsProof = true;
         proofRoutes.add({ methods: [method], path });

@@ -35,7 +35,8 @@ const ALIAS = /^[A-Za-z0-9_.-]{1,64}$/;
  * assertions and proofs are available, as on iOS. Without one (the Expo and PagoPA bridges as
  * of this writing), every refresh attests a new key: key attestation costs no call to Google, but
  * Play Integrity evidence then costs one standard request per refresh (mind its daily quota),
- * and routes that need proofs fail with `proof_unsupported`.
+ * and requests to proof routes go unsigned (a shield that requires the proof refuses them:
+ * `proof_unsupported`).
  *
  * @example
  * ```ts

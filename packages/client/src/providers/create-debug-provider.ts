@@ -23,8 +23,8 @@ function detectReleaseBuild(): boolean {
  * The provider for simulators, emulators, CI and device farms, where App Attest and key
  * attestation are unavailable: it presents the shield's debug credential (evidence type
  * `debug`). Tokens it yields say `lvl: "debug"` and are refused on routes that require a higher
- * level; it has no device key, so every refresh presents the credential again and routes that
- * need proofs fail with `proof_unsupported`.
+ * level; it has no device key, so every refresh presents the credential again and requests to
+ * proof routes go unsigned (a shield that requires the proof refuses them: `proof_unsupported`).
  *
  * @example
  * ```ts

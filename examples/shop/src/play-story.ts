@@ -1,4 +1,5 @@
 import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { formatProofHeader, proofMessage } from '@portcullis/protocol';
 import { createManualClock, createTokenIssuer } from '@portcullis/shield';
 import { createSoftwareAppAttestDevice } from '@portcullis/testkit';
 import { CompactSign } from 'jose';
@@ -30,11 +31,33 @@ export const EXPECTED_STORY: ReadonlyArray<Pick<Scene, 'scene' | 'status' | 'cod
   { scene: 'Expired token (genuine signature)', status: 401, code: 'token_expired', reachedBackend: 0 },
   { scene: 'Challenge used twice', status: 400, code: 'challenge_invalid', reachedBackend: 0 },
   { scene: 'Genuine app, debug credential: attest', status: 200, code: 'ok', reachedBackend: 0 },
-  { scene: 'Genuine app, debug credential: payment', status: 200, code: 'ok', reachedBackend: 1 },
+  { scene: 'Genuine app, debug credential: e-mail', status: 200, code: 'ok', reachedBackend: 1 },
+  {
+    scene: 'Debug token on the payment route (no device key)',
+    status: 401,
+    code: 'proof_invalid',
+    reachedBackend: 0,
+  },
   { scene: 'Genuine iPhone (App Attest): attest', status: 200, code: 'ok', reachedBackend: 0 },
-  { scene: 'Genuine iPhone: e-mail', status: 200, code: 'ok', reachedBackend: 1 },
+  { scene: 'Genuine iPhone: payment, signed proof', status: 200, code: 'ok', reachedBackend: 1 },
+  {
+    scene: 'Token copied off the iPhone, sent from Postman',
+    status: 401,
+    code: 'proof_missing',
+    reachedBackend: 0,
+  },
+  { scene: 'Captured payment request replayed', status: 401, code: 'proof_replayed', reachedBackend: 0 },
+  { scene: 'Captured proof moved to another amount', status: 401, code: 'proof_invalid', reachedBackend: 0 },
   { scene: 'Genuine iPhone: refresh by assertion', status: 200, code: 'ok', reachedBackend: 0 },
   { scene: 'Genuine iPhone: payment with refreshed token', status: 200, code: 'ok', reachedBackend: 1 },
+  { scene: 'Card testing: 3rd payment this hour', status: 200, code: 'ok', reachedBackend: 1 },
+  { scene: 'Card testing: 4th payment this hour', status: 429, code: 'rate_limited', reachedBackend: 0 },
+  {
+    scene: 'E-mail pumping: 50 recipients in one request',
+    status: 429,
+    code: 'budget_exhausted',
+    reachedBackend: 0,
+  },
 ];
 
 const json = { 'content-type': 'application/json' };
@@ -162,7 +185,7 @@ export async function playStory(shop: RunningShop): Promise<Scene[]> {
     },
   );
 
-  // 4. The genuine app on a simulator: debug credential → token → payment.
+  // 4. The genuine app on a simulator: debug credential → token → e-mail.
   const debugChallenge = await challenge();
   const attestBody = JSON.stringify({
     appId: 'shop',
@@ -186,24 +209,51 @@ export async function playStory(shop: RunningShop): Promise<Scene[]> {
   });
   // Keep the table in story order: the replayed challenge belongs before the genuine app.
   scenes.splice(3, 0, scenes.pop()!);
+  const debugToken = String(attested.body['token']);
   await call(
-    'Genuine app, debug credential: payment',
-    'POST /payments/session + token',
+    'Genuine app, debug credential: e-mail',
+    'POST /email/send + token (2 recipients)',
+    '/email/send',
+    {
+      method: 'POST',
+      headers: { ...json, 'portcullis-token': debugToken },
+      body: JSON.stringify({ to: ['ana@example.com', 'bo@example.com'], subject: 'Your order' }),
+    },
+  );
+  // Payments need a proof by a hardware device key: a debug token has none.
+  await call(
+    'Debug token on the payment route (no device key)',
+    'POST /payments/session + debug token',
     '/payments/session',
     {
       method: 'POST',
-      headers: { ...json, 'portcullis-token': String(attested.body['token']) },
+      headers: { ...json, 'portcullis-token': debugToken, 'portcullis-proof': `v1.${Date.now()}.AAAA` },
       body: '{"amount":1200}',
     },
   );
 
-  // 5. A genuine iPhone: App Attest once, then cheap refreshes by assertion.
+  // 5. A genuine iPhone: App Attest once, every payment signed by its key, cheap refreshes.
   const device = createSoftwareAppAttestDevice({
     authority: shop.appleAuthority,
     appId: 'ABCDE12345.com.example.shop',
     environment: 'development',
   });
-  const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  const sha = (data: string | Uint8Array) => createHash('sha256').update(data).digest();
+  const signedPayment = (token: string, body: string): Record<string, string> => {
+    const timestampMs = Date.now();
+    const message = proofMessage({
+      method: 'POST',
+      target: '/payments/session',
+      body: new TextEncoder().encode(body),
+      timestampMs,
+      token,
+    });
+    return {
+      ...json,
+      'portcullis-token': token,
+      'portcullis-proof': formatProofHeader(timestampMs, device.assert(sha(message))),
+    };
+  };
   const iosChallenge = await challenge();
   const iosAttested = await call(
     'Genuine iPhone (App Attest): attest',
@@ -225,11 +275,44 @@ export async function playStory(shop: RunningShop): Promise<Scene[]> {
       }),
     },
   );
-  await call('Genuine iPhone: e-mail', 'POST /email/send + token', '/email/send', {
+  const iosToken = String(iosAttested.body['token']);
+  const payment = '{"amount":1200}';
+  const captured = signedPayment(iosToken, payment);
+  await call(
+    'Genuine iPhone: payment, signed proof',
+    'POST /payments/session + token + proof',
+    '/payments/session',
+    {
+      method: 'POST',
+      headers: captured,
+      body: payment,
+    },
+  );
+  await call(
+    'Token copied off the iPhone, sent from Postman',
+    'POST /payments/session + token, no proof',
+    '/payments/session',
+    {
+      method: 'POST',
+      headers: { ...json, 'portcullis-token': iosToken },
+      body: payment,
+    },
+  );
+  await call('Captured payment request replayed', 'the same request, byte for byte', '/payments/session', {
     method: 'POST',
-    headers: { ...json, 'portcullis-token': String(iosAttested.body['token']) },
-    body: '{"to":["ana@example.com"]}',
+    headers: captured,
+    body: payment,
   });
+  await call(
+    'Captured proof moved to another amount',
+    'same token and proof, amount 99900',
+    '/payments/session',
+    {
+      method: 'POST',
+      headers: captured,
+      body: '{"amount":99900}',
+    },
+  );
   const assertChallenge = await challenge();
   const refreshed = await call('Genuine iPhone: refresh by assertion', 'POST /v1/assert', '/v1/assert', {
     method: 'POST',
@@ -241,14 +324,40 @@ export async function playStory(shop: RunningShop): Promise<Scene[]> {
       assertion: Buffer.from(device.assert(sha(assertChallenge))).toString('base64'),
     }),
   });
+  const newToken = String(refreshed.body['token']);
   await call(
     'Genuine iPhone: payment with refreshed token',
-    'POST /payments/session + new token',
+    'POST /payments/session + new token + proof',
     '/payments/session',
     {
       method: 'POST',
-      headers: { ...json, 'portcullis-token': String(refreshed.body['token']) },
+      headers: signedPayment(newToken, '{"amount":2500}'),
       body: '{"amount":2500}',
+    },
+  );
+
+  // 6. Card testing from a genuine device: 3 payment sessions an hour, then 429. The refused
+  // attempts above (no proof, replay, moved proof) spent none of them.
+  await call('Card testing: 3rd payment this hour', 'POST /payments/session (card #3)', '/payments/session', {
+    method: 'POST',
+    headers: signedPayment(newToken, '{"amount":100}'),
+    body: '{"amount":100}',
+  });
+  await call('Card testing: 4th payment this hour', 'POST /payments/session (card #4)', '/payments/session', {
+    method: 'POST',
+    headers: signedPayment(newToken, '{"amount":100}'),
+    body: '{"amount":100}',
+  });
+  // 7. E-mail pumping: one request cannot smuggle 50 recipients through a budget of 20 a day.
+  const recipients = Array.from({ length: 50 }, (_, i) => `victim${i}@example.com`);
+  await call(
+    'E-mail pumping: 50 recipients in one request',
+    'POST /email/send (50 recipients)',
+    '/email/send',
+    {
+      method: 'POST',
+      headers: { ...json, 'portcullis-token': debugToken },
+      body: JSON.stringify({ to: recipients, subject: 'Win' }),
     },
   );
   return scenes;

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { createLogger } from '@portcullis/shield';
 import { runShop } from './run-shop.js';
 
 // `npm start`: the shield on its embedded defaults (demo config, SQLite, generated keys under
@@ -7,7 +8,12 @@ const dataDir = resolve(process.env['PORTCULLIS_DATA_DIR'] ?? '.portcullis');
 const shieldPort = Number(process.env['PORT'] ?? 8080);
 const upstreamPort = Number(process.env['SHOP_UPSTREAM_PORT'] ?? 3000);
 
-const shop = await runShop({ shieldPort, upstreamPort, dataDir });
+const shop = await runShop({
+  shieldPort,
+  upstreamPort,
+  dataDir,
+  logger: createLogger({ level: process.env['LOG_LEVEL'] ?? 'info' }),
+});
 process.stdout.write(`
 Portcullis is running (development mode, demo config).
   shield:        ${shop.shieldUrl}

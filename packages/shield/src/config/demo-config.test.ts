@@ -58,7 +58,7 @@ describe('demoConfigText', () => {
           '/payments/session',
           'http://127.0.0.1:3131',
           false,
-          { token: true, apps: ['shop'], proof: false, binding: false },
+          { token: true, apps: ['shop'], proof: true, binding: false },
           { headers: { 'x-provider-key': `\${secret:payments_api_key}` } },
         ],
         [

@@ -86,18 +86,25 @@ secrets:
   email_api_key: \${env:SHOP_EMAIL_API_KEY}
   payments_api_key: \${env:SHOP_PAYMENTS_API_KEY}
 routes:
-  # No minimum level: the demo's debug token may call it. A real shop sets level: device.
+  # The payment route needs a per-request proof signed by the device key (so a copied token is
+  # worth nothing), and a genuine device may start 3 payment sessions an hour (card testing).
   - id: payments-session
     match: { methods: [POST], path: /payments/session }
     upstream: ${upstream}
-    require: { token: true, apps: [shop] }
+    require: { token: true, apps: [shop], proof: true }
+    limits:
+      - { per: device, max: 3, window: 1h, name: payments }
     inject:
       headers:
         x-provider-key: \${secret:payments_api_key}
+  # No minimum level: the demo's debug token may send e-mail. A real shop sets level: device.
+  # A budget: 20 recipients a day per client address, however they are split over requests.
   - id: email-send
     match: { methods: [POST], path: /email/send }
     upstream: ${upstream}
     require: { token: true }
+    limits:
+      - { per: ip, max: 20, window: 1d, name: recipients, cost: { paths: [$.to] } }
     inject:
       headers:
         x-provider-key: \${secret:email_api_key}

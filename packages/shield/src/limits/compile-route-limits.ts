@@ -203,8 +203,10 @@ export function compileRouteLimits(
     compiled.set(route.routeId, {
       routeId: route.routeId,
       onStoreFailure,
-      headerRules: rules.filter((rule) => rule.cost === null && rule.field === null),
-      bodyRules: rules.filter((rule) => rule.cost !== null || rule.field !== null),
+      headerRules:
+        route.afterBody === true ? [] : rules.filter((rule) => rule.cost === null && rule.field === null),
+      bodyRules:
+        route.afterBody === true ? rules : rules.filter((rule) => rule.cost !== null || rule.field !== null),
     });
   });
   return compiled;

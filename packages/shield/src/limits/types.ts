@@ -73,6 +73,13 @@ export interface RouteLimits {
   /** Default mode of the rules. Default `'enforce'`. */
   mode?: 'enforce' | 'monitor';
   /**
+   * Take every rule only once the body is read, after the checks listed before the limits (such
+   * as a per-request proof), so requests those checks refuse spend no units: a stolen token
+   * without a valid proof cannot burn the genuine device's budget. Default false: rules without
+   * a cost are taken before the body is read, counting every attempt.
+   */
+  afterBody?: boolean;
+  /**
    * When the limit store fails: `'closed'` (default) answers 503 `store_unavailable` with
    * Retry-After; `'open'` lets requests through a local in-memory insurance limiter whose caps are
    * each rule's `max / insuranceDivisor` (at least 1) per instance.

@@ -30,6 +30,9 @@ export function routeLimits(config: Config): RouteLimits[] {
     .map((route) => ({
       routeId: routeId(route),
       mode: route.limitMode,
+      // On proof routes the limits count only requests whose proof verified (the proof check
+      // runs first): a copied token cannot spend the genuine device's budget.
+      afterBody: route.require?.proof === true,
       onStoreFailure: route.onStoreFailure,
       rules: route.limits.map(
         (limit): LimitRule => ({

@@ -1,0 +1,25 @@
+// The native modules this app uses, as their packages declare them (the subset it calls). They are
+// installed in the app itself (`npx expo install @expo/app-integrity expo-secure-store`) and not
+// in this repository's workspace, whose CI only type-checks the example; when they are installed,
+// delete this file and the packages' own types take over. Expo inlines EXPO_PUBLIC_* variables at
+// build time (expo/types declares process.env the same way).
+
+declare module '@expo/app-integrity' {
+  export const isSupported: boolean;
+  export function generateKeyAsync(): Promise<string>;
+  export function attestKeyAsync(keyId: string, challenge: string): Promise<string>;
+  export function generateAssertionAsync(keyId: string, challenge: string): Promise<string>;
+  export function prepareIntegrityTokenProviderAsync(cloudProjectNumber: string): Promise<void>;
+  export function requestIntegrityCheckAsync(requestHash: string): Promise<string>;
+  export function isHardwareAttestationSupportedAsync(): Promise<boolean>;
+  export function generateHardwareAttestedKeyAsync(keyAlias: string, challenge: string): Promise<void>;
+  export function getAttestationCertificateChainAsync(keyAlias: string): Promise<string[]>;
+}
+
+declare module 'expo-secure-store' {
+  export function getItemAsync(key: string): Promise<string | null>;
+  export function setItemAsync(key: string, value: string): Promise<void>;
+  export function deleteItemAsync(key: string): Promise<void>;
+}
+
+declare const process: { env: { readonly [name: string]: string | undefined } };

@@ -5,9 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
+  type GoogleKeyDescriptionJson,
+  googleCreationTime,
+  readJsonFixture,
+} from '../../test/fixtures/android/android-fixtures.js';
+import {
   loadAppleAssertionVectors,
   loadAppleAttestationVectors,
 } from '../../test/fixtures/apple/load-apple-vectors.js';
+import {
+  buildPlayIntegrityToken,
+  createPlayIntegrityTestKeys,
+  createPlayIntegrityTestPayload,
+} from '../attest/play-integrity/index.js';
 import { systemClock } from '../clock.js';
 import { loadConfigFile } from '../config/index.js';
 import { createKeyStore, createTokenIssuer } from '../tokens/index.js';
@@ -191,6 +201,119 @@ describe('portcullis CLI', () => {
     const rolledBack = await cli([...args, '--previous-counter', String(vector.counter), '--json']);
     assert.equal(rolledBack.code, 1);
     assert.equal((JSON.parse(rolledBack.out) as { code: string }).code, 'apple_counter_not_increasing');
+  });
+});
+
+describe('portcullis evidence verify for Android', () => {
+  const fixtures = new URL('../../test/fixtures/android/keyattestation-google/', import.meta.url).pathname;
+  const caseOf = (name: string) => {
+    const json = readJsonFixture<GoogleKeyDescriptionJson>(`keyattestation-google/${name}.json`);
+    const app = json.softwareEnforced['attestationApplicationId'] as {
+      packages: { name: string }[];
+      signatures: string[];
+    };
+    return {
+      args: [
+        'evidence',
+        'verify',
+        '--type',
+        'android-key-attestation',
+        '--chain',
+        `@${fixtures}${name}.pem`,
+        '--challenge',
+        json.attestationChallenge,
+        '--at',
+        googleCreationTime(json).toISOString(),
+      ],
+      packageName: app.packages[0]!.name,
+      digest: Buffer.from(app.signatures[0]!, 'base64').toString('hex'),
+    };
+  };
+
+  test('a locked, verified Pixel 9a: strict accepts with the app identity; unchecked inputs show as skipped', async () => {
+    const c = caseOf('pixel9a-tegu-2026-02-tee-ec-ecroot');
+    const full = await cli([...c.args, '--package', c.packageName, '--signing-cert-sha256', c.digest]);
+    assert.equal(full.code, 0, full.out + full.err);
+    assert.match(full.out, /pass +package_name/);
+    const partial = await cli([...c.args, '--json']);
+    assert.equal(partial.code, 0, partial.out);
+    const steps = (JSON.parse(partial.out) as { steps: Array<{ step: string; verdict: string }> }).steps;
+    assert.equal(steps.find((s) => s.step === 'package_name')?.verdict, 'skipped');
+    assert.equal(steps.find((s) => s.step === 'signing_certificate')?.verdict, 'skipped');
+    const wrong = await cli([...c.args, '--package', 'com.attacker.app', '--json']);
+    assert.equal(wrong.code, 1);
+    assert.equal((JSON.parse(wrong.out) as { code: string }).code, 'android_package_mismatch');
+  });
+
+  test('an unlocked test device: strict refuses (boot unverified), lenient accepts', async () => {
+    const c = caseOf('pixel8a-akita-2024-09-tee-ec');
+    const strict = await cli([...c.args, '--json']);
+    assert.equal(strict.code, 1);
+    assert.match(
+      (JSON.parse(strict.out) as { code: string }).code,
+      /android_(boot_unverified|bootloader_unlocked)/,
+    );
+    const lenient = await cli([...c.args, '--policy', 'lenient']);
+    assert.equal(lenient.code, 0, lenient.out);
+  });
+});
+
+describe('portcullis evidence verify for Play Integrity', () => {
+  test('decodes with the app keys from --config and judges the verdict against its policy', async () => {
+    const keys = createPlayIntegrityTestKeys();
+    const folder = await mkdtemp(join(dir, 'play-'));
+    const config = join(folder, 'portcullis.yaml');
+    await writeFile(
+      config,
+      [
+        'issuer: https://shield.example.com',
+        'store: { kind: memory }',
+        'trust: { androidRevocation: { url: "https://android.googleapis.com/attestation/status" } }',
+        'apps:',
+        '  shop:',
+        '    android:',
+        '      packageName: com.example.shop',
+        `      signingCertSha256: ["${'ab'.repeat(32)}"]`,
+        `      playIntegrity: { decode: local, decryptionKey: "\${env:PLAY_DECRYPTION_KEY}", verificationKey: "\${env:PLAY_VERIFICATION_KEY}" }`,
+        '',
+      ].join('\n'),
+    );
+    const challenge = 'c'.repeat(43);
+    const now = Date.now();
+    const token = await buildPlayIntegrityToken(
+      createPlayIntegrityTestPayload({
+        packageName: 'com.example.shop',
+        challenge,
+        timestampMillis: now,
+        certificateSha256Digest: Buffer.from('ab'.repeat(32), 'hex').toString('base64url'),
+      }),
+      keys,
+    );
+    const args = [
+      'evidence',
+      'verify',
+      '--type',
+      'play-integrity',
+      '--config',
+      config,
+      '--app-id',
+      'shop',
+      '--token',
+      token,
+    ];
+    const env = {
+      PLAY_DECRYPTION_KEY: keys.config.decryptionKey,
+      PLAY_VERIFICATION_KEY: keys.config.verificationKey,
+    };
+    const accepted = await cli([...args, '--challenge', Buffer.from(challenge).toString('base64')], env);
+    assert.equal(accepted.code, 0, accepted.out + accepted.err);
+    const refused = await cli(
+      [...args, '--challenge', Buffer.from('d'.repeat(43)).toString('base64'), '--json'],
+      env,
+    );
+    assert.equal(refused.code, 1);
+    assert.ok(refused.out.startsWith('{'), refused.err + refused.out);
+    assert.equal((JSON.parse(refused.out) as { code: string }).code, 'play_request_mismatch', refused.err);
   });
 });
 

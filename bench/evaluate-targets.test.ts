@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { evaluateTargets } from './evaluate-targets.js';
+import type { BenchResults, FloodResult, SetupId, SetupResult } from './types.js';
+
+function setup(
+  id: SetupId,
+  rps: number | null,
+  p99Ms = 10,
+  peakRssMb = 100,
+  cpuUsPerRequest = 100,
+): SetupResult {
+  return {
+    id,
+    label: id,
+    description: '',
+    rps,
+    p50Ms: rps === null ? null : 1,
+    p99Ms: rps === null ? null : p99Ms,
+    cpuPercent: rps === null ? null : 100,
+    cpuUsPerRequest: rps === null ? null : cpuUsPerRequest,
+    peakRssMb: rps === null ? null : peakRssMb,
+    runs: [],
+  };
+}
+
+const FLOOD: FloodResult = {
+  setup: 'portcullis-memory',
+  tokensPerPhase: 12000,
+  invalidPerPhase: 10,
+  distinctIps: 10,
+  tokenCacheEntries: 10000,
+  rssBeforeMb: 100,
+  rssAfterPhaseMb: [120, 124, 125],
+  rssAfterMb: 125,
+  growthAfterFirstPhasePercent: 4.2,
+  statuses: { '200': 36000 },
+  errors: 0,
+};
+
+function inputs(overrides: Partial<Pick<BenchResults, 'setups' | 'flood' | 'micro' | 'checks'>> = {}) {
+  return {
+    setups: [
+      setup('bare-proxy', 5000, 10, 80, 200),
+      setup('express', 600, 50, 90, 1600),
+      setup('portcullis-memory', 5200, 10.8, 110, 190),
+      setup('portcullis-sqlite', 4000),
+      setup('portcullis-cluster', 9000),
+      setup('nginx', 30000),
+      setup('nginx-cluster', 45000),
+    ],
+    flood: FLOOD,
+    micro: { tokens: { bareVerifyPerSec: 20000, missPerSec: 17000, hitPerSec: 1_500_000 } },
+    checks: { tokenRequired: true, secretInjected: true, limitEnforced: true },
+    ...overrides,
+  };
+}
+
+function row(rows: ReturnType<typeof evaluateTargets>, id: string) {
+  const found = rows.find((each) => each.id === id);
+  assert.ok(found !== undefined, id);
+  return found;
+}
+
+test('each target is computed from the same run and judged against the issue’s numbers', () => {
+  const rows = evaluateTargets(inputs());
+  assert.deepEqual(
+    [row(rows, 'full-checks-vs-bare-proxy').value, row(rows, 'full-checks-vs-bare-proxy').pass],
+    [1.04, true],
+  );
+  assert.deepEqual([row(rows, 'full-checks-sqlite-vs-bare-proxy').pass], [false]);
+  assert.deepEqual(
+    [row(rows, 'full-checks-vs-express').value, row(rows, 'full-checks-vs-express').pass],
+    [8.67, true],
+  );
+  assert.deepEqual([row(rows, 'p99-vs-bare-proxy').value, row(rows, 'p99-vs-bare-proxy').pass], [0.8, true]);
+  assert.deepEqual(
+    [row(rows, 'peak-rss-vs-bare-proxy').value, row(rows, 'peak-rss-vs-bare-proxy').pass],
+    [1.38, true],
+  );
+  assert.deepEqual(
+    [row(rows, 'token-cache-hit-vs-bare-verify').value, row(rows, 'token-cache-hit-vs-bare-verify').pass],
+    [75, true],
+  );
+  assert.deepEqual(
+    [row(rows, 'token-cache-miss-cost').value, row(rows, 'token-cache-miss-cost').pass],
+    [1.18, true],
+  );
+  assert.deepEqual([row(rows, 'flood-rss-flat').value, row(rows, 'flood-rss-flat').pass], [4.2, true]);
+  assert.equal(row(rows, 'limits-enforced').pass, true);
+  assert.equal(row(rows, 'cluster-vs-nginx-cluster').value, 0.2);
+  assert.equal(row(rows, 'cluster-vs-nginx-cluster').pass, null);
+  assert.equal(row(rows, 'cpu-per-request-vs-bare-proxy').value, 0.95);
+});
+
+test('misses are reported as misses, and the missing limit premise is named', () => {
+  const rows = evaluateTargets(
+    inputs({
+      setups: [
+        setup('bare-proxy', 5000, 10, 80),
+        setup('express', 1000),
+        setup('portcullis-memory', 4000, 12.5, 130),
+      ],
+      checks: { tokenRequired: true, secretInjected: true, limitEnforced: false },
+    }),
+  );
+  assert.equal(row(rows, 'full-checks-vs-bare-proxy').pass, false);
+  assert.match(row(rows, 'full-checks-vs-bare-proxy').note ?? '', /limits were not enforced/);
+  assert.equal(row(rows, 'full-checks-vs-express').pass, false);
+  assert.equal(row(rows, 'p99-vs-bare-proxy').pass, false);
+  assert.equal(row(rows, 'peak-rss-vs-bare-proxy').pass, false);
+  assert.equal(row(rows, 'limits-enforced').pass, false);
+});
+
+test('a skipped setup leaves its targets unmeasured (null), never met', () => {
+  const rows = evaluateTargets(
+    inputs({ setups: [setup('bare-proxy', 5000), setup('portcullis-memory', null)] }),
+  );
+  assert.equal(row(rows, 'full-checks-vs-bare-proxy').value, null);
+  assert.equal(row(rows, 'full-checks-vs-bare-proxy').pass, null);
+  assert.equal(row(rows, 'cluster-vs-nginx').value, null);
+});
+
+test('a flood smaller than the token cache cannot show flatness', () => {
+  const rows = evaluateTargets(
+    inputs({ flood: { ...FLOOD, tokensPerPhase: 100, growthAfterFirstPhasePercent: 50 } }),
+  );
+  assert.equal(row(rows, 'flood-rss-flat').pass, null);
+  const grown = evaluateTargets(inputs({ flood: { ...FLOOD, growthAfterFirstPhasePercent: 25 } }));
+  assert.equal(row(grown, 'flood-rss-flat').pass, false);
+});

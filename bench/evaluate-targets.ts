@@ -1,0 +1,187 @@
+import type { BenchResults, SetupId, SetupResult, TargetResult } from './types.js';
+
+/** Largest RSS growth, percent, after the first flood phase filled every bounded cache. */
+export const FLOOD_GROWTH_LIMIT_PERCENT = 10;
+
+type Inputs = Pick<BenchResults, 'setups' | 'flood' | 'micro' | 'checks'>;
+
+function round(value: number, digits = 2): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
+  if (a === null || a === undefined || b === null || b === undefined || b === 0) return null;
+  return round(a / b);
+}
+
+function atLeast(value: number | null, minimum: number): boolean | null {
+  return value === null ? null : value >= minimum;
+}
+
+function atMost(value: number | null, maximum: number): boolean | null {
+  return value === null ? null : value <= maximum;
+}
+
+/**
+ * The issue's targets, each with its measured value and pass/miss, plus the ratios it asks to
+ * report without a target. Ratios compare setups of the same run only. A value is null (and the
+ * target neither met nor missed) when a setup it needs was skipped.
+ *
+ * @example
+ * ```ts
+ * const rows = evaluateTargets(results);
+ * const missed = rows.filter((row) => row.pass === false);
+ * ```
+ */
+export function evaluateTargets(results: Inputs): TargetResult[] {
+  const setup = (id: SetupId): SetupResult | undefined =>
+    results.setups.find((each) => each.id === id && each.rps !== null);
+  const rps = (id: SetupId) => setup(id)?.rps ?? null;
+  const memory = setup('portcullis-memory');
+  const bare = setup('bare-proxy');
+  const tokens = results.micro['tokens'] ?? {};
+  const rows: TargetResult[] = [];
+  const premise = results.checks.limitEnforced
+    ? undefined
+    : 'limits were not enforced by the shield in this run (the limit probe got no 429), so "full checks" are token + secret injection + revocation check + audit';
+
+  const vsBare = ratio(rps('portcullis-memory'), rps('bare-proxy'));
+  rows.push({
+    id: 'full-checks-vs-bare-proxy',
+    description: 'Portcullis (token, limits, secret injection; memory store) rps / bare Node proxy rps',
+    value: vsBare,
+    target: '>= 1.0x',
+    pass: atLeast(vsBare, 1.0),
+    ...(premise === undefined ? {} : { note: premise }),
+  });
+  const sqliteVsBare = ratio(rps('portcullis-sqlite'), rps('bare-proxy'));
+  rows.push({
+    id: 'full-checks-sqlite-vs-bare-proxy',
+    description:
+      'Portcullis with the default SQLite store (audit appended per request) rps / bare Node proxy rps',
+    value: sqliteVsBare,
+    target: '>= 1.0x',
+    pass: atLeast(sqliteVsBare, 1.0),
+  });
+  const vsExpress = ratio(rps('portcullis-memory'), rps('express'));
+  rows.push({
+    id: 'full-checks-vs-express',
+    description:
+      'Portcullis (memory store) rps / Express + jsonwebtoken + express-rate-limit + http-proxy-middleware rps',
+    value: vsExpress,
+    target: '>= 6x',
+    pass: atLeast(vsExpress, 6),
+  });
+  const p99Delta =
+    memory?.p99Ms === null || memory?.p99Ms === undefined || bare?.p99Ms === null || bare?.p99Ms === undefined
+      ? null
+      : round(memory.p99Ms - bare.p99Ms);
+  rows.push({
+    id: 'p99-vs-bare-proxy',
+    description: 'Portcullis (memory store) p99 minus the bare Node proxy p99, ms',
+    value: p99Delta,
+    target: '<= +1 ms',
+    pass: atMost(p99Delta, 1),
+  });
+  const rss = ratio(memory?.peakRssMb, bare?.peakRssMb);
+  rows.push({
+    id: 'peak-rss-vs-bare-proxy',
+    description: 'Portcullis (memory store) peak RSS / bare Node proxy peak RSS',
+    value: rss,
+    target: '<= 1.5x',
+    pass: atMost(rss, 1.5),
+  });
+  const hit = ratio(tokens['hitPerSec'], tokens['bareVerifyPerSec']);
+  rows.push({
+    id: 'token-cache-hit-vs-bare-verify',
+    description:
+      'Token verifications per second on a cache hit / bare node:crypto ES256 verifications per second',
+    value: hit,
+    target: '>= 50x',
+    pass: atLeast(hit, 50),
+  });
+  const miss = ratio(tokens['bareVerifyPerSec'], tokens['missPerSec']);
+  rows.push({
+    id: 'token-cache-miss-cost',
+    description: 'Cost of a token verification on a cache miss / cost of a bare ES256 verify',
+    value: miss,
+    target: '<= 1.2x',
+    pass: atMost(miss, 1.2),
+  });
+  const flood = results.flood;
+  const floodMeasured = flood !== null && flood.tokensPerPhase >= flood.tokenCacheEntries;
+  rows.push({
+    id: 'flood-rss-flat',
+    description: `RSS growth after the first flood phase (distinct tokens, devices, IPs), percent; flat means <= ${FLOOD_GROWTH_LIMIT_PERCENT} %`,
+    value: flood === null ? null : flood.growthAfterFirstPhasePercent,
+    target: `<= ${FLOOD_GROWTH_LIMIT_PERCENT} %`,
+    pass: floodMeasured ? atMost(flood.growthAfterFirstPhasePercent, FLOOD_GROWTH_LIMIT_PERCENT) : null,
+    ...(flood !== null && !floodMeasured
+      ? { note: 'a phase is smaller than the token cache: this run cannot show flatness' }
+      : {}),
+  });
+  rows.push({
+    id: 'limits-enforced',
+    description: 'The shield answered 429 on the limit probe route (limits are part of the measured checks)',
+    value: results.checks.limitEnforced ? 1 : 0,
+    target: 'yes',
+    pass: results.checks.limitEnforced,
+  });
+
+  const report = (id: string, description: string, value: number | null, note?: string) =>
+    rows.push({
+      id,
+      description,
+      value,
+      target: 'report',
+      pass: null,
+      ...(note === undefined ? {} : { note }),
+    });
+  report(
+    'cluster-vs-nginx-cluster',
+    'Portcullis on every core (workers, SQLite) rps / nginx on every core rps',
+    ratio(rps('portcullis-cluster'), rps('nginx-cluster')),
+  );
+  report(
+    'cluster-vs-nginx',
+    'Portcullis on every core rps / nginx on one core rps',
+    ratio(rps('portcullis-cluster'), rps('nginx')),
+  );
+  report(
+    'cluster-vs-single',
+    'Portcullis on every core rps / Portcullis on one core (SQLite) rps',
+    ratio(rps('portcullis-cluster'), rps('portcullis-sqlite')),
+  );
+  report(
+    'sqlite-vs-memory',
+    'Portcullis SQLite store rps / memory store rps (the audit append cost)',
+    ratio(rps('portcullis-sqlite'), rps('portcullis-memory')),
+  );
+  report(
+    'cpu-per-request-vs-bare-proxy',
+    'CPU per request: Portcullis (memory store) / bare Node proxy (the throughput ratio without the noise of a shared core)',
+    ratio(memory?.cpuUsPerRequest, bare?.cpuUsPerRequest),
+  );
+  report(
+    'cpu-per-request-express-vs-portcullis',
+    'CPU per request: Express stack / Portcullis (memory store)',
+    ratio(setup('express')?.cpuUsPerRequest, memory?.cpuUsPerRequest),
+  );
+  report(
+    'nginx-vs-bare-proxy',
+    'nginx (one core) rps / bare Node proxy rps',
+    ratio(rps('nginx'), rps('bare-proxy')),
+  );
+  report(
+    'express-vs-bare-proxy',
+    'Express stack rps / bare Node proxy rps',
+    ratio(rps('express'), rps('bare-proxy')),
+  );
+  report(
+    'bare-proxy-vs-upstream',
+    'Bare Node proxy rps / upstream alone rps',
+    ratio(rps('bare-proxy'), rps('upstream')),
+  );
+  return rows;
+}

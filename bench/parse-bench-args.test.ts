@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseBenchArgs } from './parse-bench-args.js';
+import { SETUP_IDS } from './types.js';
+
+test('the default run: 10 s, median of 3, 2 threads, 64 connections, every setup, docs updated', () => {
+  const settings = parseBenchArgs([], '/repo');
+  assert.notEqual(settings, 'help');
+  if (settings === 'help') return;
+  assert.equal(settings.mode, 'full');
+  assert.equal(settings.durationSeconds, 10);
+  assert.equal(settings.repetitions, 3);
+  assert.equal(settings.threads, 2);
+  assert.equal(settings.connections, 64);
+  assert.deepEqual(settings.setups, SETUP_IDS);
+  assert.equal(settings.resultsDir, '/repo/bench/results');
+  assert.equal(settings.docsFile, '/repo/docs/benchmarks.md');
+  // The flood must outgrow the 10 000-entry token cache to show that memory stays flat.
+  assert.ok(settings.flood.tokensPerPhase > 10_000);
+});
+
+test('--quick is shorter and leaves the docs alone; --tiny skips nginx', () => {
+  const quick = parseBenchArgs(['--quick'], '/repo');
+  const tiny = parseBenchArgs(['--tiny'], '/repo');
+  if (quick === 'help' || tiny === 'help') return assert.fail('help');
+  assert.equal(quick.repetitions, 1);
+  assert.ok(quick.durationSeconds < 10);
+  assert.equal(quick.docsFile, null);
+  assert.equal(tiny.nginx, false);
+  assert.ok(!tiny.setups.includes('nginx'));
+});
+
+test('options: --only, --reps, --no-micro, --no-flood, --no-docs, --help', () => {
+  const settings = parseBenchArgs(
+    ['--only', 'bare-proxy,portcullis-memory', '--reps', '5', '--no-micro', '--no-flood', '--no-docs'],
+    '/repo',
+  );
+  if (settings === 'help') return assert.fail('help');
+  assert.deepEqual(settings.setups, ['bare-proxy', 'portcullis-memory']);
+  assert.equal(settings.repetitions, 5);
+  assert.equal(settings.micro, null);
+  assert.equal(settings.flood.phases, 0);
+  assert.equal(settings.docsFile, null);
+  assert.equal(parseBenchArgs(['--help'], '/repo'), 'help');
+});
+
+test('bad arguments are refused with the argument named', () => {
+  assert.throws(() => parseBenchArgs(['--only', 'apache'], '/repo'), /--only: unknown setup apache/);
+  assert.throws(() => parseBenchArgs(['--reps', '0'], '/repo'), /--reps/);
+  assert.throws(() => parseBenchArgs(['--reps', '1.5'], '/repo'), /--reps/);
+  assert.throws(() => parseBenchArgs(['--duration', 'x'], '/repo'), /--duration/);
+  assert.throws(() => parseBenchArgs(['--bogus'], '/repo'));
+});

@@ -1,0 +1,68 @@
+import {
+  BENCH_APP,
+  BENCH_AUDIENCE,
+  BENCH_ISSUER,
+  DEVICE_LIMIT_MAX,
+  PROVIDER_HEADER,
+} from './bench-constants.js';
+
+/** Options of {@link portcullisConfigText}. */
+export interface PortcullisConfigOptions {
+  /** Port of the upstream on 127.0.0.1. */
+  upstreamPort: number;
+  /** Store of this setup: memory (one process only) or an SQLite file. */
+  store: { kind: 'memory' } | { kind: 'sqlite'; path: string };
+  /** Key directory shared by every Portcullis setup of the run, so one token serves them all. */
+  keysDir: string;
+}
+
+/** Route id of the probe that shows whether route limits are enforced (2 requests per hour). */
+export const LIMIT_PROBE_PATH = '/probe/limited';
+/** Requests the limit probe allows before it must answer 429. */
+export const LIMIT_PROBE_MAX = 2;
+
+/**
+ * The realistic config the benchmark runs: production mode, one app, the measured route requires
+ * a token of that app, counts a per-device and a per-IP limit and injects the provider key. A second route
+ * with a tiny limit lets the harness see whether limits are enforced at all. The secret comes
+ * from BENCH_SECRET in the environment, as an operator's would.
+ */
+export function portcullisConfigText(options: PortcullisConfigOptions): string {
+  const store =
+    options.store.kind === 'memory'
+      ? '{ kind: memory }'
+      : `{ kind: sqlite, path: ${JSON.stringify(options.store.path)} }`;
+  const upstream = `http://127.0.0.1:${options.upstreamPort}`;
+  return `# Written by bench/run.ts for one benchmark run.
+issuer: ${BENCH_ISSUER}
+instanceId: bench
+logging: { level: warn }
+store: ${store}
+keys: { dir: ${JSON.stringify(options.keysDir)} }
+tokens: { maxTtlSeconds: 3600 }
+http: { keepAliveTimeoutMs: 65000 }
+apps:
+  ${BENCH_APP}:
+    audiences: [${BENCH_AUDIENCE}]
+    tokenTtlSeconds: 3600
+    ios: { teamId: ABCDE12345, bundleIds: [com.example.shop], environments: [production] }
+secrets:
+  provider: \${env:BENCH_SECRET}
+routes:
+  - id: items
+    match: { methods: [GET], path: /api/** }
+    upstream: ${upstream}
+    require: { token: true, apps: [${BENCH_APP}] }
+    limits:
+      - { per: device, max: ${DEVICE_LIMIT_MAX}, window: 1h }
+      - { per: ip, max: ${DEVICE_LIMIT_MAX}, window: 1h }
+    inject: { headers: { ${PROVIDER_HEADER}: "\${secret:provider}" } }
+  - id: limit-probe
+    match: { methods: [GET], path: ${LIMIT_PROBE_PATH} }
+    upstream: ${upstream}/api
+    stripPrefix: /probe
+    require: { token: true }
+    limits: [{ per: route, max: ${LIMIT_PROBE_MAX}, window: 1h }]
+    inject: { headers: { ${PROVIDER_HEADER}: "\${secret:provider}" } }
+`;
+}

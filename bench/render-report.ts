@@ -1,0 +1,107 @@
+import type { BenchResults, TargetResult } from './types.js';
+
+/** Markers of the section of docs/benchmarks.md that `npm run bench` rewrites. */
+export const REPORT_BEGIN = '<!-- bench:results:begin (written by npm run bench; edit around it) -->';
+export const REPORT_END = '<!-- bench:results:end -->';
+
+function figure(value: number | null | undefined, digits = 0): string {
+  if (value === null || value === undefined) return '–';
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function verdict(row: TargetResult): string {
+  if (row.pass === true) return 'met';
+  if (row.pass === false) return '**missed**';
+  return row.target === 'report' ? 'reported' : 'not measured';
+}
+
+function targetValue(row: TargetResult): string {
+  if (row.value === null) return '–';
+  if (row.id === 'limits-enforced') return row.value === 1 ? 'yes' : 'no';
+  if (row.id.startsWith('p99')) return `${row.value >= 0 ? '+' : ''}${figure(row.value, 2)} ms`;
+  if (row.id.startsWith('flood')) return `${figure(row.value, 1)} %`;
+  return `${figure(row.value, 2)}x`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/**
+ * The results of one run as Markdown: setups, targets (met / missed), the flood and the
+ * micro-benchmarks. Deterministic for a given results object.
+ */
+export function renderReport(results: BenchResults): string {
+  const bare = results.setups.find((setup) => setup.id === 'bare-proxy')?.rps ?? null;
+  const setups = table(
+    [
+      'setup',
+      'rps (median)',
+      'vs bare proxy',
+      'p50 ms',
+      'p99 ms',
+      'CPU %',
+      'CPU µs/request',
+      'peak RSS MB',
+      'what runs',
+    ],
+    results.setups.map((setup) => [
+      setup.label,
+      setup.rps === null ? `skipped: ${setup.skipped ?? 'not run'}` : figure(setup.rps),
+      setup.rps === null || bare === null || bare === 0 ? '–' : `${figure(setup.rps / bare, 2)}x`,
+      figure(setup.p50Ms, 2),
+      figure(setup.p99Ms, 2),
+      figure(setup.cpuPercent),
+      figure(setup.cpuUsPerRequest),
+      figure(setup.peakRssMb),
+      setup.description,
+    ]),
+  );
+  const targets = table(
+    ['target', 'measured', 'goal', 'verdict'],
+    results.targets.map((row) => [
+      row.note === undefined ? row.description : `${row.description} (${row.note})`,
+      targetValue(row),
+      row.target,
+      verdict(row),
+    ]),
+  );
+  const micro = table(
+    ['micro-benchmark', 'figure', 'per second'],
+    Object.entries(results.micro).flatMap(([name, values]) =>
+      Object.entries(values).map(([key, value]) => [name, key, value === null ? 'skipped' : figure(value)]),
+    ),
+  );
+  const flood = results.flood;
+  const floodText =
+    flood === null
+      ? 'No flood in this run.'
+      : `Flooded \`${flood.setup}\` with ${flood.rssAfterPhaseMb.length} phases of ${figure(flood.tokensPerPhase)} distinct valid tokens (each another device), ${figure(flood.invalidPerPhase)} forged tokens and ${figure(flood.distinctIps)} distinct client IPs; the verified-token cache holds ${figure(flood.tokenCacheEntries)}. RSS before: ${figure(flood.rssBeforeMb)} MB; after each phase: ${flood.rssAfterPhaseMb.map((mb) => figure(mb)).join(' → ')} MB (growth after the first phase ${figure(flood.growthAfterFirstPhasePercent, 1)} %). Answers: ${Object.entries(
+          flood.statuses,
+        )
+          .map(([status, n]) => `${status} × ${figure(n)}`)
+          .join(', ')}; errors ${flood.errors}.`;
+  const m = results.machine;
+  const s = results.settings;
+  return [
+    `Run of ${results.startedAt} (${results.mode} mode, ${figure(results.elapsedSeconds)} s): ${m.cpus} × ${m.cpuModel}, ${figure(m.memoryMb)} MB, ${m.os}, Node ${results.node}; load average at start ${m.loadAverageAtStart.map((n) => n.toFixed(2)).join(' / ')}. Load tool ${results.tools.load}, ${s.threads} threads, ${s.connections} connections, ${s.durationSeconds} s per run, median of ${s.repetitions} (after ${s.warmupSeconds} s warm-up); system under test pinned to CPU ${s.pinning.sut ?? '(none)'}, load tool to ${s.pinning.load ?? '(none)'}, ${s.upstream} upstream to ${s.pinning.upstream ?? '(none)'}. Checks seen before the load: token required ${results.checks.tokenRequired ? 'yes' : 'no'}, secret injected ${results.checks.secretInjected ? 'yes' : 'no'}, limit enforced ${results.checks.limitEnforced ? 'yes' : 'no'}.`,
+    '',
+    setups,
+    '',
+    targets,
+    '',
+    floodText,
+    '',
+    micro,
+  ].join('\n');
+}
+
+/** `doc` with the text between the report markers replaced by `report` (markers appended when absent). */
+export function replaceReportSection(doc: string, report: string): string {
+  const section = `${REPORT_BEGIN}\n\n${report}\n\n${REPORT_END}`;
+  const begin = doc.indexOf(REPORT_BEGIN);
+  const end = doc.indexOf(REPORT_END);
+  if (begin === -1 || end === -1 || end < begin) return `${doc.trimEnd()}\n\n${section}\n`;
+  return doc.slice(0, begin) + section + doc.slice(end + REPORT_END.length);
+}

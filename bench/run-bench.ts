@@ -1,0 +1,591 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { systemClock } from '../packages/shield/src/clock.js';
+import { createKeyStore, createTokenIssuer, type TokenIssuer } from '../packages/shield/src/tokens/index.js';
+import { BENCH_APP, BENCH_AUDIENCE, BENCH_ISSUER, BENCH_PATH, PROVIDER_HEADER } from './bench-constants.js';
+import { evaluateTargets } from './evaluate-targets.js';
+import { autocannonTool, type LoadTool, runLoad } from './load/run-load.js';
+import { nginxConfigText } from './nginx-config.js';
+import { LIMIT_PROBE_MAX, LIMIT_PROBE_PATH, portcullisConfigText } from './portcullis-config.js';
+import { probeTools } from './probe-tools.js';
+import { createProcessGroup, type ProcessGroup, type StartedProcess } from './process-group.js';
+import { readProcessTree, sampleTreeRss } from './process-stats.js';
+import { runMicroBenchmarks } from './run-micro-benchmarks.js';
+import type { BenchResults, BenchSettings, FloodResult, RunFigures, SetupId, SetupResult } from './types.js';
+
+/** Entries of the shield's verified-token cache (createShield: `cache: { maxEntries: 10_000 }`). */
+export const TOKEN_CACHE_ENTRIES = 10_000;
+
+const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const MB = 1024 * 1024;
+
+interface RunningSetup {
+  id: SetupId;
+  label: string;
+  description: string;
+  url: string;
+  headers: Record<string, string>;
+  process: StartedProcess;
+  peakRssBytes: number;
+  runs: RunFigures[];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function get(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers, agent: false, timeout: 10_000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function tsxScript(path: string): { command: string; args: string[] } {
+  return { command: process.execPath, args: ['--import', 'tsx', join(BENCH_DIR, path)] };
+}
+
+type DeviceJwk = { kty: string; crv: string; x: string; y: string };
+
+/** Tokens for the devices `${prefix}-${from}` .. `${prefix}-${from + count - 1}`, all with one public key. */
+async function mintTokens(
+  issuer: TokenIssuer,
+  jwk: DeviceJwk,
+  prefix: string,
+  count: number,
+  from = 0,
+): Promise<string[]> {
+  const tokens: string[] = [];
+  for (let i = from; i < from + count; i++) {
+    const minted = await issuer.issue({
+      sub: BENCH_APP,
+      aud: [BENCH_AUDIENCE],
+      plt: 'ios',
+      lvl: 'hardware',
+      cnf: { kid: `${prefix}-${i}`, jwk },
+      ttlSeconds: 3600,
+    });
+    tokens.push(minted.token);
+  }
+  return tokens;
+}
+
+/**
+ * Runs the whole benchmark with `settings`: starts the upstream and every setup as its own
+ * child process (pinned when taskset and two cores are there), checks what the Portcullis setups
+ * enforce, drives every setup with the same load tool in interleaved rounds, floods the
+ * memory-store shield with distinct tokens, devices and IPs, runs the micro-benchmarks, stops
+ * every child by its pid, and returns the results with the targets evaluated.
+ */
+export async function runBench(settings: BenchSettings, log: (line: string) => void): Promise<BenchResults> {
+  const started = Date.now();
+  const loadAtStart = loadavg();
+  const tools = probeTools();
+  const cores = availableParallelism();
+  const pin = tools.taskset && cores >= 2;
+  const sutCpus = pin ? '0' : undefined;
+  const loadCpus = pin ? (cores === 2 ? '1' : `1-${cores - 1}`) : undefined;
+  const useNginx = settings.nginx && tools.nginx !== null;
+  const loadTool: LoadTool =
+    settings.wrk && tools.wrk !== null ? { kind: 'wrk', version: tools.wrk } : autocannonTool();
+  if (tools.wrk === null) log('wrk not found (Debian: apt-get install wrk): using autocannon');
+  if (tools.nginx === null)
+    log('nginx not found (Debian: apt-get install nginx-light): nginx setups skipped');
+  if (!pin)
+    log('no pinning (taskset missing or a single core): figures mix the load tool and the system under test');
+
+  const group: ProcessGroup = createProcessGroup({ taskset: pin });
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
+  const onSignal = () => {
+    group.killAllNow();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const secret = randomBytes(24).toString('hex');
+  const skipped = new Map<SetupId, string>();
+  const running: RunningSetup[] = [];
+  let flood: FloodResult | null = null;
+  let checks = { tokenRequired: false, secretInjected: false, limitEnforced: false };
+  let upstreamKind: 'nginx' | 'node' = 'node';
+
+  try {
+    // Keys first: every Portcullis setup loads this directory, and the harness signs with it.
+    const keysDir = join(dir, 'keys');
+    const keys = createKeyStore({ dir: keysDir, alg: 'ES256', clock: systemClock });
+    await keys.load();
+    const issuer = createTokenIssuer({ keys, issuer: BENCH_ISSUER, clock: systemClock });
+    const { publicKey: devicePublicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const { x = '', y = '' } = devicePublicKey.export({ format: 'jwk' });
+    const deviceJwk: DeviceJwk = { kty: 'EC', crv: 'P-256', x, y };
+    const [token = ''] = await mintTokens(issuer, deviceJwk, 'bench-device', 1);
+    // Devices registered before the shield serves (as after their attestation): the measured one,
+    // the limit probe's, and (memory setup only) every device of the flood.
+    const seed = (flood: boolean) =>
+      JSON.stringify({
+        jwk: deviceJwk,
+        kids: [
+          ['bench-device', 1],
+          ['limit-probe', 1],
+          ...(flood ? [['flood-device', settings.flood.tokensPerPhase * settings.flood.phases]] : []),
+        ],
+      });
+    const publicKeyFile = join(dir, 'token-key.pem');
+    const verification = keys.verificationKeys()[0];
+    if (verification === undefined) throw new Error('the key store has no verification key');
+    writeFileSync(publicKeyFile, verification.publicKey.export({ type: 'spki', format: 'pem' }));
+
+    // The upstream: nginx (cheap, leaves the CPU to the load tool) or the Node one.
+    let upstreamPort: number;
+    let upstreamProcess: StartedProcess;
+    if (useNginx) {
+      upstreamKind = 'nginx';
+      upstreamPort = await freePort();
+      upstreamProcess = await startNginx(group, dir, 'upstream', upstreamPort, secret, 1, loadCpus);
+    } else {
+      const script = tsxScript('servers/upstream-server.ts');
+      upstreamProcess = await group.start({
+        name: 'upstream',
+        ...script,
+        env: { BENCH_SECRET: secret },
+        cpus: loadCpus,
+        ready: { kind: 'json-line' },
+      });
+      upstreamPort = Number(upstreamProcess.info['port']);
+    }
+    const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
+    log(`upstream (${upstreamKind}) on ${upstreamUrl}`);
+
+    const proxyHeaders = { 'portcullis-token': token };
+    const want = new Set(settings.setups);
+    const starts: Promise<void>[] = [];
+    const add = (
+      id: SetupId,
+      label: string,
+      description: string,
+      start: () => Promise<{ process: StartedProcess; url: string }>,
+      headers: Record<string, string> = proxyHeaders,
+    ) => {
+      if (!want.has(id)) return;
+      starts.push(
+        start().then(
+          ({ process: child, url }) => {
+            running.push({ id, label, description, url, headers, process: child, peakRssBytes: 0, runs: [] });
+          },
+          (error: unknown) => {
+            const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+            skipped.set(id, `failed to start: ${message}`);
+            log(`${id}: ${message}`);
+          },
+        ),
+      );
+    };
+    const node = (script: string, env: Record<string, string>, cpus: string | undefined) => async () => {
+      const child = await group.start({
+        name: script,
+        ...tsxScript(script),
+        env,
+        cpus,
+        ready: { kind: 'json-line' },
+      });
+      const url =
+        typeof child.info['url'] === 'string' ? child.info['url'] : `http://127.0.0.1:${child.info['port']}`;
+      return { process: child, url };
+    };
+    const portcullis = (
+      name: string,
+      store: 'memory' | 'sqlite',
+      workers: number,
+      cpus: string | undefined,
+    ) => {
+      const dataDir = join(dir, name);
+      mkdirSync(dataDir, { recursive: true });
+      const configPath = join(dataDir, 'portcullis.yaml');
+      writeFileSync(
+        configPath,
+        portcullisConfigText({
+          upstreamPort,
+          store:
+            store === 'memory' ? { kind: 'memory' } : { kind: 'sqlite', path: join(dataDir, 'shield.db') },
+          keysDir,
+        }),
+      );
+      return node(
+        'servers/portcullis-server.ts',
+        {
+          BENCH_CONFIG: configPath,
+          BENCH_WORKERS: String(workers),
+          BENCH_SECRET: secret,
+          BENCH_DEVICES: seed(name === 'portcullis-memory'),
+        },
+        cpus,
+      );
+    };
+    const pinned = pin ? `pinned to CPU ${sutCpus}` : 'not pinned';
+
+    add(
+      'upstream',
+      `upstream alone (${upstreamKind})`,
+      `the upstream itself, ${pin ? `on CPU ${loadCpus}` : 'not pinned'}; the load tool sends the provider key`,
+      async () => ({ process: upstreamProcess, url: upstreamUrl }),
+      { ...proxyHeaders, [PROVIDER_HEADER]: secret },
+    );
+    add(
+      'bare-proxy',
+      'bare Node proxy',
+      `node:http + http.request with a keep-alive Agent, injects the key, no checks; ${pinned}`,
+      node('servers/bare-proxy.ts', { BENCH_UPSTREAM: upstreamUrl, BENCH_SECRET: secret }, sutCpus),
+    );
+    add(
+      'express',
+      'Express stack',
+      `Express 5 + jsonwebtoken ES256 + express-rate-limit (device, IP) + http-proxy-middleware injecting the key; ${pinned}`,
+      node(
+        'servers/express-stack.ts',
+        { BENCH_UPSTREAM: upstreamUrl, BENCH_SECRET: secret, BENCH_PUBLIC_KEY_FILE: publicKeyFile },
+        sutCpus,
+      ),
+    );
+    if (useNginx) {
+      add(
+        'nginx',
+        'nginx (1 worker)',
+        `nginx reverse proxy, keep-alive upstream pool, injects the key; ${pinned}`,
+        async () => {
+          const port = await freePort();
+          return {
+            process: await startNginx(group, dir, 'proxy', port, secret, 1, sutCpus, upstreamPort),
+            url: `http://127.0.0.1:${port}`,
+          };
+        },
+      );
+    }
+    add(
+      'portcullis-memory',
+      'Portcullis (memory store)',
+      `one process: token (verified-token cache), app, limits as configured, revocation check, key injected, audit to memory; ${pinned}`,
+      portcullis('portcullis-memory', 'memory', 1, sutCpus),
+    );
+    add(
+      'portcullis-sqlite',
+      'Portcullis (SQLite store)',
+      `the same checks with the default embedded store (an audit row per request); ${pinned}`,
+      portcullis('portcullis-sqlite', 'sqlite', 1, sutCpus),
+    );
+    if (cores >= 2) {
+      add(
+        'portcullis-cluster',
+        `Portcullis (${cores} workers)`,
+        `workers: ${cores} (node:cluster), SQLite store shared by the workers, not pinned (shares the CPUs with the load tool)`,
+        portcullis('portcullis-cluster', 'sqlite', cores, undefined),
+      );
+      if (useNginx) {
+        add(
+          'nginx-cluster',
+          `nginx (${cores} workers)`,
+          `nginx with ${cores} worker processes, not pinned`,
+          async () => {
+            const port = await freePort();
+            return {
+              process: await startNginx(
+                group,
+                dir,
+                'proxy-cluster',
+                port,
+                secret,
+                cores,
+                undefined,
+                upstreamPort,
+              ),
+              url: `http://127.0.0.1:${port}`,
+            };
+          },
+        );
+      }
+    }
+    await Promise.all(starts);
+    running.sort((a, b) => settings.setups.indexOf(a.id) - settings.setups.indexOf(b.id));
+
+    // Every setup must answer the benchmark request with 200 before it is measured.
+    for (const setup of [...running]) {
+      const status = await get(`${setup.url}${BENCH_PATH}`, setup.headers).catch(() => 0);
+      if (status !== 200) {
+        skipped.set(setup.id, `answered ${status} instead of 200 before the load`);
+        running.splice(running.indexOf(setup), 1);
+        if (setup.id !== 'upstream') await setup.process.stop();
+      }
+    }
+    const shield = running.find((setup) => setup.id.startsWith('portcullis-'));
+    if (shield !== undefined) checks = await probeChecks(shield.url, token, issuer, deviceJwk);
+    log(`checks: ${JSON.stringify(checks)}`);
+
+    // Warm-up, then interleaved rounds: a slow minute on the shared machine hits every setup.
+    const load = (setup: RunningSetup, seconds: number) =>
+      runLoad(group, loadTool, {
+        url: `${setup.url}${BENCH_PATH}`,
+        headers: setup.headers,
+        durationSeconds: seconds,
+        connections: settings.connections,
+        threads: settings.threads,
+        cpus: loadCpus,
+      });
+    if (settings.warmupSeconds > 0) {
+      for (const setup of running) {
+        log(`warm-up ${setup.id}`);
+        await load(setup, settings.warmupSeconds);
+      }
+    }
+    for (let round = 0; round < settings.repetitions; round++) {
+      const order = running.map((_, i) => running[(i + round) % running.length]!);
+      for (const setup of order) {
+        const before = readProcessTree(setup.process.pid);
+        const sampler = sampleTreeRss(setup.process.pid);
+        const began = process.hrtime.bigint();
+        const figures = await load(setup, settings.durationSeconds);
+        const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+        setup.peakRssBytes = Math.max(setup.peakRssBytes, sampler.stop());
+        const after = readProcessTree(setup.process.pid);
+        const cpuSeconds = after.cpuSeconds - before.cpuSeconds;
+        const cpuPercent = Math.round((cpuSeconds / seconds) * 100);
+        const cpuUsPerRequest = figures.requests > 0 ? Math.round((cpuSeconds / figures.requests) * 1e6) : 0;
+        setup.runs.push({ ...figures, cpuPercent, cpuUsPerRequest });
+        log(
+          `round ${round + 1}/${settings.repetitions} ${setup.id}: ${Math.round(figures.rps)} rps, p99 ${figures.p99Ms.toFixed(2)} ms, CPU ${cpuPercent} % (${cpuUsPerRequest} µs/request)${figures.non2xx + figures.errors > 0 ? `, ${figures.non2xx} non-2xx, ${figures.errors} errors` : ''}`,
+        );
+      }
+    }
+
+    const flooded = running.find((setup) => setup.id === 'portcullis-memory');
+    if (flooded !== undefined && settings.flood.phases > 0) {
+      flood = await runFlood(group, flooded, issuer, deviceJwk, settings, dir, loadCpus, log);
+    }
+  } finally {
+    await group.stopAll();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const micro = settings.micro === null ? {} : await runMicroBenchmarks(settings.micro, log);
+
+  const setups: SetupResult[] = settings.setups.map((id) => {
+    const setup = running.find((each) => each.id === id);
+    if (setup === undefined || setup.runs.length === 0) {
+      return {
+        id,
+        label: id,
+        description: '',
+        rps: null,
+        p50Ms: null,
+        p99Ms: null,
+        cpuPercent: null,
+        cpuUsPerRequest: null,
+        peakRssMb: null,
+        runs: [],
+        skipped:
+          skipped.get(id) ?? (id.startsWith('nginx') ? 'nginx not used' : 'not available on this machine'),
+      };
+    }
+    return {
+      id,
+      label: setup.label,
+      description: setup.description,
+      rps: Math.round(median(setup.runs.map((run) => run.rps))),
+      p50Ms: Math.round(median(setup.runs.map((run) => run.p50Ms)) * 100) / 100,
+      p99Ms: Math.round(median(setup.runs.map((run) => run.p99Ms)) * 100) / 100,
+      cpuPercent: Math.round(median(setup.runs.map((run) => run.cpuPercent))),
+      cpuUsPerRequest: Math.round(median(setup.runs.map((run) => run.cpuUsPerRequest))),
+      peakRssMb: Math.round(setup.peakRssBytes / MB),
+      runs: setup.runs,
+    };
+  });
+
+  const results: BenchResults = {
+    schema: 1,
+    startedAt: new Date(started).toISOString(),
+    elapsedSeconds: Math.round((Date.now() - started) / 1000),
+    mode: settings.mode,
+    machine: {
+      cpus: cores,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryMb: Math.round(totalmem() / MB),
+      os: `${type()} ${release()}`,
+      loadAverageAtStart: loadAtStart.map((n) => Math.round(n * 100) / 100),
+      loadAverageAtEnd: loadavg().map((n) => Math.round(n * 100) / 100),
+    },
+    node: process.version,
+    tools: {
+      load: loadTool.kind === 'wrk' ? loadTool.version : `autocannon ${loadTool.version}`,
+      nginx: tools.nginx,
+      taskset: tools.taskset,
+    },
+    settings: {
+      durationSeconds: settings.durationSeconds,
+      repetitions: settings.repetitions,
+      warmupSeconds: settings.warmupSeconds,
+      connections: settings.connections,
+      threads: settings.threads,
+      pinning: { sut: sutCpus ?? null, load: loadCpus ?? null, upstream: loadCpus ?? null },
+      upstream: upstreamKind,
+    },
+    checks,
+    setups,
+    flood,
+    micro,
+    targets: [],
+  };
+  results.targets = evaluateTargets(results);
+  return results;
+}
+
+async function startNginx(
+  group: ProcessGroup,
+  dir: string,
+  name: string,
+  port: number,
+  secret: string,
+  workers: number,
+  cpus: string | undefined,
+  upstreamPort?: number,
+): Promise<StartedProcess> {
+  const prefix = join(dir, `nginx-${name}`);
+  mkdirSync(prefix, { recursive: true });
+  const configFile = join(prefix, 'nginx.conf');
+  writeFileSync(
+    configFile,
+    nginxConfigText({
+      role: name === 'upstream' ? 'upstream' : 'proxy',
+      port,
+      dir: prefix,
+      secret,
+      workers,
+      ...(upstreamPort === undefined ? {} : { upstreamPort }),
+    }),
+  );
+  return group.start({
+    name: `nginx-${name}`,
+    command: 'nginx',
+    args: ['-p', prefix, '-c', configFile, '-e', join(prefix, 'error.log')],
+    cpus,
+    ready: { kind: 'port', port },
+    // Graceful stop: the master waits for its workers, so none is left for init to reap.
+    stopSignal: 'SIGQUIT',
+  });
+}
+
+/** What the shield enforces, seen from outside before any load. */
+async function probeChecks(
+  url: string,
+  token: string,
+  issuer: TokenIssuer,
+  jwk: DeviceJwk,
+): Promise<BenchResults['checks']> {
+  const withToken = await get(`${url}${BENCH_PATH}`, { 'portcullis-token': token });
+  const withoutToken = await get(`${url}${BENCH_PATH}`, {});
+  // A fresh token (another device) so earlier requests do not count against the probe.
+  const [probeToken = ''] = await mintTokens(issuer, jwk, 'limit-probe', 1);
+  const statuses: number[] = [];
+  for (let i = 0; i < LIMIT_PROBE_MAX + 2; i++) {
+    statuses.push(await get(`${url}${LIMIT_PROBE_PATH}`, { 'portcullis-token': probeToken }));
+  }
+  return {
+    tokenRequired: withoutToken === 401,
+    // The upstream answers 403 unless the injected key is there.
+    secretInjected: withToken === 200,
+    limitEnforced: statuses.slice(0, LIMIT_PROBE_MAX).every((s) => s === 200) && statuses.includes(429),
+  };
+}
+
+async function runFlood(
+  group: ProcessGroup,
+  setup: RunningSetup,
+  issuer: TokenIssuer,
+  jwk: DeviceJwk,
+  settings: BenchSettings,
+  dir: string,
+  cpus: string | undefined,
+  log: (line: string) => void,
+): Promise<FloodResult> {
+  const { tokensPerPhase, phases, invalidPerPhase, distinctIps } = settings.flood;
+  log(`flood: minting ${tokensPerPhase * phases} tokens`);
+  const tokens = await mintTokens(issuer, jwk, 'flood-device', tokensPerPhase * phases);
+  const tokensFile = join(dir, 'flood-tokens.txt');
+  writeFileSync(tokensFile, tokens.join('\n'));
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
+  await settle();
+  const rssBefore = readProcessTree(setup.process.pid).rssBytes;
+  const rssAfterPhase: number[] = [];
+  const statuses: Record<string, number> = {};
+  let errors = 0;
+  for (let phase = 0; phase < phases; phase++) {
+    const stdout = await group.run({
+      name: 'flood-client',
+      ...tsxScript('flood-client.ts'),
+      env: {
+        BENCH_URL: setup.url,
+        BENCH_TOKENS_FILE: tokensFile,
+        BENCH_FROM: String(phase * tokensPerPhase),
+        BENCH_COUNT: String(tokensPerPhase),
+        BENCH_INVALID: String(invalidPerPhase),
+        BENCH_IPS: String(distinctIps),
+        BENCH_IP_OFFSET: String(phase * distinctIps),
+        BENCH_CONNECTIONS: String(settings.connections),
+      },
+      cpus,
+      timeoutMs: 300_000,
+    });
+    const line = stdout.split('\n').find((each) => each.includes('"benchFlood"'));
+    if (line === undefined) throw new Error(`flood client printed no summary:\n${stdout.slice(-2000)}`);
+    const summary = JSON.parse(line) as { statuses: Record<string, number>; errors: number };
+    for (const [status, n] of Object.entries(summary.statuses))
+      statuses[status] = (statuses[status] ?? 0) + n;
+    errors += summary.errors;
+    await settle();
+    rssAfterPhase.push(readProcessTree(setup.process.pid).rssBytes);
+    log(`flood phase ${phase + 1}/${phases}: RSS ${Math.round(rssAfterPhase.at(-1)! / MB)} MB`);
+  }
+  const first = rssAfterPhase[0] ?? rssBefore;
+  const last = rssAfterPhase.at(-1) ?? rssBefore;
+  return {
+    setup: setup.id,
+    tokensPerPhase,
+    invalidPerPhase,
+    distinctIps,
+    tokenCacheEntries: TOKEN_CACHE_ENTRIES,
+    rssBeforeMb: Math.round(rssBefore / MB),
+    rssAfterPhaseMb: rssAfterPhase.map((bytes) => Math.round(bytes / MB)),
+    rssAfterMb: Math.round(last / MB),
+    growthAfterFirstPhasePercent: Math.round(((last - first) / first) * 1000) / 10,
+    statuses,
+    errors,
+  };
+}
+
+/** The repository root (for default paths). */
+export const REPO_ROOT = ROOT;

@@ -1,0 +1,42 @@
+import { benchAndroid } from '../packages/shield/src/attest/android/bench.js';
+import { benchApple } from '../packages/shield/src/attest/apple/bench.js';
+import { benchLimits } from '../packages/shield/src/limits/bench.js';
+import { benchProofs } from '../packages/shield/src/proofs/bench.js';
+import { benchTokens } from '../packages/shield/src/tokens/bench.js';
+import type { BenchSettings } from './types.js';
+
+type Figures = Record<string, number | null>;
+
+/**
+ * Runs each package's micro-benchmark once, in this process, after every server has stopped:
+ * token verification (bare ES256 verify, cache miss, cache hit), App Attest and Android
+ * attestation and assertion, per-request proofs and limit checks. An iteration count of 0 skips
+ * one; a benchmark that throws is reported as `{ failed: null }` and logged, not fatal.
+ */
+export async function runMicroBenchmarks(
+  iterations: NonNullable<BenchSettings['micro']>,
+  log: (line: string) => void,
+): Promise<Record<string, Figures>> {
+  const results: Record<string, Figures> = {};
+  const steps: [string, number, (n: number) => Promise<object> | object][] = [
+    ['tokens', iterations.tokens, benchTokens],
+    ['proofs', iterations.proofs, benchProofs],
+    ['limits', iterations.limits, benchLimits],
+    ['apple', iterations.apple, benchApple],
+    ['android', iterations.android, benchAndroid],
+  ];
+  for (const [name, n, run] of steps) {
+    if (n <= 0) continue;
+    log(`micro: ${name} (${n} iterations)`);
+    try {
+      const figures = (await run(n)) as Record<string, unknown>;
+      results[name] = Object.fromEntries(
+        Object.entries(figures).map(([key, value]) => [key, typeof value === 'number' ? value : null]),
+      );
+    } catch (error) {
+      log(`micro: ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+      results[name] = { failed: null };
+    }
+  }
+  return results;
+}

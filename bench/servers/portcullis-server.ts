@@ -1,0 +1,79 @@
+// The system under test: a Portcullis shield started from a config file, on BENCH_WORKERS worker
+// processes (1: createShield in this process, as startCluster does for one worker; more:
+// startCluster, whose workers re-run this script and take the worker role there).
+//
+// Devices that attested earlier: BENCH_DEVICES lists key ids (prefix and count, one shared public
+// key) registered in the store before the shield serves, as a shield in steady state has them.
+// Tokens bound to unregistered devices would be refused by the revocation check (C-29).
+//
+// The primary (or the single process) prints {"benchReady":true,"url":"http://127.0.0.1:N"} once
+// every worker listens.
+import cluster from 'node:cluster';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { JsonWebKeyLike } from '@portcullis/protocol';
+import { parseConfig } from '../../packages/shield/src/config/index.js';
+import { startCluster } from '../../packages/shield/src/server/cluster.js';
+import { createShield } from '../../packages/shield/src/server/create-shield.js';
+import { createStores } from '../../packages/shield/src/stores/create-stores.js';
+import type { Stores } from '../../packages/shield/src/stores/ports.js';
+import { BENCH_APP } from '../bench-constants.js';
+
+interface DeviceSeed {
+  jwk: JsonWebKeyLike;
+  /** [key id prefix, count]: key ids are `${prefix}-${i}` for i below count. */
+  kids: [string, number][];
+}
+
+async function registerDevices(stores: Stores, seed: DeviceSeed): Promise<void> {
+  const now = Date.now();
+  for (const [prefix, count] of seed.kids) {
+    for (let i = 0; i < count; i++) {
+      await stores.devices.register({
+        keyId: `${prefix}-${i}`,
+        appId: BENCH_APP,
+        platform: 'ios',
+        level: 'hardware',
+        publicKeyJwk: seed.jwk,
+        counter: 0,
+        receipt: null,
+        testRoot: false,
+        firstSeen: now,
+      });
+    }
+  }
+}
+
+const path = process.env['BENCH_CONFIG'] ?? '';
+const workers = Number(process.env['BENCH_WORKERS'] ?? '1');
+const seed = JSON.parse(process.env['BENCH_DEVICES'] ?? '{"jwk":{},"kids":[]}') as DeviceSeed;
+const config = await parseConfig(readFileSync(path, 'utf8'), { sourceName: path, baseDir: dirname(path) });
+const ready = (url: string) => process.stdout.write(`${JSON.stringify({ benchReady: true, url })}\n`);
+const stop = new Promise((resolve) => {
+  process.once('SIGTERM', resolve);
+  process.once('SIGINT', resolve);
+});
+
+if (workers === 1) {
+  const stores = await createStores(config.store);
+  await registerDevices(stores, seed);
+  const shield = await createShield(config, { stores });
+  ready(await shield.listen(0, '127.0.0.1'));
+  await stop;
+  await shield.close();
+} else {
+  if (cluster.isPrimary) {
+    const stores = await createStores(config.store);
+    await registerDevices(stores, seed);
+    await stores.close();
+  }
+  const running = await startCluster(config, {
+    workers,
+    port: 0,
+    host: '127.0.0.1',
+    shutdownTimeoutMs: 5000,
+  });
+  if (running.role !== 'worker') ready(running.url);
+  await Promise.race([stop, running.closed]);
+  await running.close();
+}

@@ -1,0 +1,148 @@
+/** Shapes of the benchmark's settings and of `bench/results/<date>.json`. */
+
+/** `full`: the published figures; `quick`: about a minute; `tiny`: seconds, for the harness test. */
+export type BenchMode = 'full' | 'quick' | 'tiny';
+
+/** Ids of the systems the benchmark drives, in the order they are run. */
+export const SETUP_IDS = [
+  'upstream',
+  'bare-proxy',
+  'express',
+  'nginx',
+  'portcullis-memory',
+  'portcullis-sqlite',
+  'portcullis-cluster',
+  'nginx-cluster',
+] as const;
+export type SetupId = (typeof SETUP_IDS)[number];
+
+export interface BenchSettings {
+  mode: BenchMode;
+  /** Seconds of load per measured run. */
+  durationSeconds: number;
+  /** Measured runs per setup (the median is reported). */
+  repetitions: number;
+  /** Seconds of unmeasured load before the first run of each setup. */
+  warmupSeconds: number;
+  connections: number;
+  threads: number;
+  /** Use nginx (upstream and baselines) when installed. */
+  nginx: boolean;
+  /** Use wrk when installed; otherwise autocannon. */
+  wrk: boolean;
+  /** Setups to run (default all that the machine can run). */
+  setups: readonly SetupId[];
+  /** Distinct tokens per flood phase, and phases. */
+  flood: { tokensPerPhase: number; phases: number; invalidPerPhase: number; distinctIps: number };
+  /** Iterations handed to each micro-benchmark. */
+  micro: { tokens: number; apple: number; android: number; proofs: number; limits: number } | null;
+  /** Folder of the results JSON. */
+  resultsDir: string;
+  /** Markdown file whose generated section is replaced, or null to leave docs alone. */
+  docsFile: string | null;
+}
+
+/** What one load-tool run measured. */
+export interface LoadResult {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  /** Responses outside 2xx/3xx. */
+  non2xx: number;
+  /** Connect, read, write and timeout errors. */
+  errors: number;
+}
+
+/** One measured run of one setup. */
+export interface RunFigures extends LoadResult {
+  /** CPU used by the system under test (all its processes), percent of one core. */
+  cpuPercent: number;
+  /**
+   * CPU time of the system under test per completed request, microseconds. Less sensitive than
+   * rps to other processes taking the pinned core away (the machine is shared).
+   */
+  cpuUsPerRequest: number;
+}
+
+export interface SetupResult {
+  id: SetupId;
+  label: string;
+  /** What runs, where it is pinned, and what it checks. */
+  description: string;
+  /** Null when the setup could not run on this machine (then `skipped` says why). */
+  rps: number | null;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  cpuPercent: number | null;
+  cpuUsPerRequest: number | null;
+  /** Peak resident memory of the system under test over all its runs, MB (all its processes). */
+  peakRssMb: number | null;
+  runs: RunFigures[];
+  skipped?: string;
+}
+
+export interface FloodResult {
+  /** The setup flooded (portcullis-memory: every cache and store in memory). */
+  setup: SetupId;
+  tokensPerPhase: number;
+  invalidPerPhase: number;
+  distinctIps: number;
+  /** Bound of the verified-token cache: phases after the first fill it over again. */
+  tokenCacheEntries: number;
+  /** RSS after the load runs, before the flood, MB. */
+  rssBeforeMb: number;
+  /** RSS after each phase, MB. */
+  rssAfterPhaseMb: number[];
+  rssAfterMb: number;
+  /** Growth from the end of the first phase (cache full) to the end, percent. */
+  growthAfterFirstPhasePercent: number;
+  /** Answers by status over the whole flood. */
+  statuses: Record<string, number>;
+  errors: number;
+}
+
+export interface TargetResult {
+  id: string;
+  description: string;
+  /** The measured value (ratio, ms or percent) or null when it could not be measured. */
+  value: number | null;
+  /** The target, written out (">= 1.0x"), or "report" when the issue only asks for the figure. */
+  target: string;
+  /** true: met; false: missed; null: not measured or nothing to meet. */
+  pass: boolean | null;
+  note?: string;
+}
+
+export interface BenchResults {
+  schema: 1;
+  startedAt: string;
+  elapsedSeconds: number;
+  mode: BenchMode;
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    memoryMb: number;
+    os: string;
+    loadAverageAtStart: number[];
+    loadAverageAtEnd: number[];
+  };
+  node: string;
+  tools: { load: string; nginx: string | null; taskset: boolean };
+  settings: {
+    durationSeconds: number;
+    repetitions: number;
+    warmupSeconds: number;
+    connections: number;
+    threads: number;
+    /** CPU lists: the single-core system under test, the load tool and the upstream. */
+    pinning: { sut: string | null; load: string | null; upstream: string | null };
+    upstream: 'nginx' | 'node';
+  };
+  /** What the Portcullis setups were seen to enforce before the load. */
+  checks: { tokenRequired: boolean; secretInjected: boolean; limitEnforced: boolean };
+  setups: SetupResult[];
+  flood: FloodResult | null;
+  micro: Record<string, Record<string, number | null>>;
+  targets: TargetResult[];
+}

@@ -47,7 +47,16 @@ if (process.env.PORTCULLIS_TEST_SKIP_STATIC !== '1') {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000', '--test-force-exit', ...process.argv.slice(2), ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-timeout=180000',
+    '--test-force-exit',
+    ...process.argv.slice(2),
+    ...files,
+  ],
   { cwd: root, stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -14,8 +14,15 @@ export class ShieldError extends Error {
   /** Seconds the client should wait before retrying (429, 503). */
   readonly retryAfter: number | undefined;
 
-  constructor(code: ErrorCode, reason: string = code, options: { message?: string; retryAfter?: number; cause?: unknown } = {}) {
-    super(options.message ?? ERROR_CODES[code].title, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(
+    code: ErrorCode,
+    reason: string = code,
+    options: { message?: string; retryAfter?: number; cause?: unknown } = {},
+  ) {
+    super(
+      options.message ?? ERROR_CODES[code].title,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.code = code;
     this.status = ERROR_CODES[code].status;
     this.reason = reason;

@@ -202,7 +202,10 @@ describe('limits on Redis through real gateways', () => {
       const reply = await call(path);
       const elapsed = performance.now() - started;
       assert.equal(reply.status, status, path);
-      assert.ok(elapsed >= 90 && elapsed < 2000, `${path} answered after ${elapsed} ms: bounded by the command timeout, not hanging`);
+      assert.ok(
+        elapsed >= 90 && elapsed < 2000,
+        `${path} answered after ${elapsed} ms: bounded by the command timeout, not hanging`,
+      );
     }
     assert.deepEqual(
       gw.events.map((e) => [e.reason, e.storeReason]),

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -45,7 +45,11 @@ async function post(url: string, path: string, body: unknown) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers: response.headers };
+  return {
+    status: response.status,
+    body: (await response.json()) as Record<string, unknown>,
+    headers: response.headers,
+  };
 }
 
 describe('Play Integrity through the shield (local decode)', () => {
@@ -86,13 +90,19 @@ describe('Play Integrity through the shield (local decode)', () => {
       evidence: [{ type: 'play-integrity', token: integrityToken }],
     });
     assert.equal(attested.status, 200, JSON.stringify(attested.body));
-    const claims = JSON.parse(Buffer.from((attested.body['token'] as string).split('.')[1]!, 'base64url').toString());
+    const claims = JSON.parse(
+      Buffer.from((attested.body['token'] as string).split('.')[1]!, 'base64url').toString(),
+    );
     assert.equal(claims.lvl, 'device');
     assert.equal(claims.plt, 'android');
     assert.equal(claims.cnf, undefined, 'Play Integrity attests the app and device, not a key');
 
     const again = (await post(url, '/v1/challenge', { appId: 'shop' })).body['challenge'] as string;
-    const replay = await post(url, '/v1/attest', { appId: 'shop', challenge: again, evidence: [{ type: 'play-integrity', token: integrityToken }] });
+    const replay = await post(url, '/v1/attest', {
+      appId: 'shop',
+      challenge: again,
+      evidence: [{ type: 'play-integrity', token: integrityToken }],
+    });
     assert.equal(replay.body['code'], 'evidence_invalid');
   });
 
@@ -108,7 +118,9 @@ describe('Play Integrity through the shield (local decode)', () => {
     const unbound = await post(url, '/v1/attest', {
       appId: 'shop',
       challenge: other,
-      evidence: [{ type: 'play-integrity', token: await token('a-different-challenge-value-000000000000000') }],
+      evidence: [
+        { type: 'play-integrity', token: await token('a-different-challenge-value-000000000000000') },
+      ],
     });
     assert.equal(unbound.body['code'], 'evidence_invalid');
   });
@@ -136,13 +148,20 @@ describe('Play Integrity through Google’s endpoint', () => {
       }),
       { mode: 0o600 },
     );
-    const { shield, url } = await startShield(dir, `{ decode: google, serviceAccountFile: sa.json, endpoint: "${endpoint}" }`);
+    const { shield, url } = await startShield(
+      dir,
+      `{ decode: google, serviceAccountFile: sa.json, endpoint: "${endpoint}" }`,
+    );
     try {
       const challenge = (await post(url, '/v1/challenge', { appId: 'shop' })).body['challenge'] as string;
       const started = Date.now();
       // A token of the real shape (Google would decrypt it; here Google is down).
       const integrityToken = await buildPlayIntegrityToken({ any: 'verdict' }, createPlayIntegrityTestKeys());
-      const result = await post(url, '/v1/attest', { appId: 'shop', challenge, evidence: [{ type: 'play-integrity', token: integrityToken }] });
+      const result = await post(url, '/v1/attest', {
+        appId: 'shop',
+        challenge,
+        evidence: [{ type: 'play-integrity', token: integrityToken }],
+      });
       assert.equal(result.status, 503);
       assert.equal(result.body['code'], 'attestation_unavailable');
       assert.ok(Number(result.headers.get('retry-after')) >= 1);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { createPortcullis, type PortcullisOptions } from './create-portcullis.js';
+import { PortcullisError } from './portcullis-error.js';
 import type { PortcullisEvent } from './portcullis-event.js';
 import type { AttestationProvider } from './providers/attestation-provider.js';
 import { createDebugProvider } from './providers/create-debug-provider.js';
@@ -165,4 +166,54 @@ test("the caller's Portcullis-Token and Portcullis-Proof headers are replaced, o
   assert.notEqual(sent!.headers['portcullis-token'], 'forged');
   assert.equal(sent!.headers['portcullis-proof'], undefined);
   assert.equal(sent!.headers['x-app'], 'shop');
+});
+
+test("a provider of the app's own that throws plain errors, or signs garbage, still yields typed errors", async () => {
+  let n = 0;
+  const server = await startStubServer((req, res) => {
+    n += 1;
+    if (req.url === '/v1/challenge') return sendJson(res, { challenge: stubChallenge(n), expiresIn: 300 });
+    if (req.url === '/v1/attest') return sendJson(res, { token: stubToken(n), expiresIn: 300, keyId: 'k1' });
+    sendJson(res, { ok: true });
+  });
+  servers.push(server);
+  let signature: () => Promise<Uint8Array> = async () => {
+    throw new Error('native crash');
+  };
+  const own: AttestationProvider = {
+    platform: 'android',
+    ordered: false,
+    currentKey: async () => null,
+    attest: async () => [{ type: 'android-key-attestation', certificateChain: ['AA==', 'AA=='] }],
+    attested: async () => {},
+    forgetKey: async () => {},
+    signProof: () => signature(),
+  };
+  const portcullis = createPortcullis({
+    ...base,
+    baseUrl: server.url,
+    provider: own,
+    proofRoutes: [{ methods: ['POST'], path: '/pay' }],
+  });
+  const typed = (detail: string | undefined) => (error: unknown) => {
+    assert.ok(error instanceof PortcullisError);
+    assert.equal(error.code, 'bridge_error');
+    assert.equal(error.detail, detail);
+    return true;
+  };
+  await assert.rejects(portcullis.fetch('/pay', { method: 'POST', body: '{}' }), typed(undefined));
+  signature = async () => new Uint8Array(5000);
+  await assert.rejects(portcullis.fetch('/pay', { method: 'POST', body: '{}' }), typed('signature_size'));
+  const failing = createPortcullis({
+    ...base,
+    baseUrl: server.url,
+    provider: {
+      ...own,
+      attest: async () => {
+        throw new Error('boom');
+      },
+    },
+  });
+  await assert.rejects(failing.getToken(), typed(undefined));
+  assert.equal(server.to('/pay').length, 0);
 });

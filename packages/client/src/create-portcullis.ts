@@ -269,7 +269,12 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
     } catch (error) {
       throw new PortcullisError('request_invalid', { detail: 'not_signable', cause: error });
     }
-    return formatProofHeader(timestampMs, await provider.signProof(state.keyId, message));
+    const signature = await provider.signProof(state.keyId, message);
+    try {
+      return formatProofHeader(timestampMs, signature);
+    } catch (error) {
+      throw new PortcullisError('bridge_error', { detail: 'signature_size', cause: error });
+    }
   }
 
   async function send(
@@ -346,7 +351,10 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
           retryWith('key_invalid');
           continue;
         }
-        throw error;
+        // A provider of the app's own that throws something else still yields a typed error.
+        throw error instanceof PortcullisError
+          ? error
+          : new PortcullisError('bridge_error', { cause: error });
       }
       const { response, problem } = outcome;
       if (problem === undefined) {

@@ -86,7 +86,7 @@ export function createPublicHandler(options: PublicHandlerOptions) {
       {
         event: 'assert',
         schema: assertRequestSchema,
-        run: (body, outcome) => attest.assert(body as never, outcome),
+        run: (body, outcome, req) => attest.assert(body as never, outcome, req.headers.authorization),
       },
     ],
   ]);

@@ -10,6 +10,8 @@ import {
   DEBUG_CREDENTIAL,
   type LiveShield,
   startLiveShield,
+  startUpstream,
+  type Upstream,
 } from '../../shield/test/support/live-shield.js';
 import { createPortcullis, type Portcullis, type PortcullisOptions } from './create-portcullis.js';
 import { PortcullisError } from './portcullis-error.js';
@@ -442,6 +444,106 @@ describe('client against a live shield', () => {
       );
     }
     assert.equal(recorder.requests.length, 0);
+  });
+});
+
+describe('client against a live shield that requires proofs', () => {
+  let live: LiveShield;
+  let upstream: Upstream;
+  before(async () => {
+    upstream = await startUpstream();
+    live = await startLiveShield({
+      extraYaml: `
+  - id: checkout
+    match: { methods: [POST], path: /checkout }
+    upstream: ${upstream.url}
+    require: { token: true, apps: [shop], proof: true }`,
+    });
+  });
+  after(async () => {
+    await live.close();
+    await upstream.close();
+  });
+
+  function checkout(portcullis: Portcullis, amount: number, headers: Record<string, string> = {}) {
+    return portcullis.fetch('/checkout?step=pay', {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, ...headers },
+      body: JSON.stringify({ amount }),
+    });
+  }
+
+  for (const platform of ['ios', 'android'] as const) {
+    test(`${platform}: signed requests pass the gateway's proof check; a replay and a changed body do not`, async () => {
+      const provider = platform === 'ios' ? undefined : androidProvider(live);
+      const { portcullis, recorder } = client(live, {
+        proofRoutes: [{ methods: ['POST'], path: '/checkout' }],
+        ...(provider === undefined ? {} : { provider }),
+      });
+      const before = upstream.requests.length;
+      const response = await checkout(portcullis, 1200, { authorization: 'Bearer user-a-session' });
+      assert.equal(response.status, 200);
+      const received = upstream.requests.slice(before);
+      assert.equal(received.length, 1);
+      assert.equal(received[0]!.body, '{"amount":1200}');
+      assert.equal(received[0]!.headers['portcullis-proof'], undefined, 'the gateway strips the proof');
+      const sent = recorder.to('/checkout')[0]!;
+      const replay = (body: Uint8Array) =>
+        globalThis.fetch(`${live.url}${sent.target}`, { method: 'POST', headers: sent.headers, body });
+      const replayed = await replay(sent.body);
+      assert.equal(replayed.status, 401);
+      assert.equal(((await replayed.json()) as { code: string }).code, 'proof_replayed');
+      const changed = await replay(new TextEncoder().encode('{"amount":1}'));
+      assert.equal(((await changed.json()) as { code: string }).code, 'proof_invalid');
+      assert.equal(upstream.requests.length - before, 1);
+    });
+  }
+
+  test('a proof route missing from the config is learned from proof_missing and signed from then on', async () => {
+    const { portcullis, recorder, events } = client(live);
+    assert.equal((await checkout(portcullis, 1)).status, 200);
+    assert.equal((await checkout(portcullis, 2)).status, 200);
+    assert.deepEqual(
+      recorder
+        .to('/checkout')
+        .map((r) => `${r.status} ${r.headers['portcullis-proof'] === undefined ? 'unsigned' : 'signed'}`),
+      ['401 unsigned', '200 signed', '200 signed'],
+    );
+    assert.ok(events.some((e) => e.type === 'proof_route_learned' && e.path === '/checkout'));
+  });
+
+  test('iOS: concurrent signed requests all pass, their assertion counters reaching the gateway in order', async () => {
+    let first = true;
+    const { portcullis } = client(live, {
+      proofRoutes: [{ methods: ['POST'], path: '/checkout' }],
+      // A slow network for the first request: unordered, the later ones would overtake it and its
+      // lower App Attest counter would then be refused.
+      fetch: async (url, init) => {
+        if (url.includes('/checkout') && first) {
+          first = false;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        return globalThis.fetch(url, init);
+      },
+    });
+    const responses = await Promise.all(Array.from({ length: 10 }, (_, i) => checkout(portcullis, i)));
+    assert.deepEqual(
+      responses.map((r) => r.status),
+      Array(10).fill(200),
+    );
+  });
+
+  test('a provider without a signing key gets proof_unsupported from a route that requires proofs', async () => {
+    const { portcullis } = client(live, {
+      provider: createDebugProvider({ token: DEBUG_CREDENTIAL, releaseBuild: false }),
+      proofRoutes: [{ methods: ['POST'], path: '/checkout' }],
+    });
+    await assert.rejects(checkout(portcullis, 1), (error: PortcullisError) => {
+      assert.equal(error.code, 'proof_unsupported');
+      assert.equal(error.status, 401);
+      assert.match(error.hint, /signs/);
+      return true;
+    });
   });
 });
 

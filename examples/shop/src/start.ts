@@ -27,8 +27,9 @@ Try it:
   curl -s -XPOST ${shop.shieldUrl}/v1/challenge -H 'content-type: application/json' -d '{"appId":"shop"}'
   curl -s -XPOST ${shop.shieldUrl}/v1/attest -H 'content-type: application/json' \\
     -d '{"appId":"shop","challenge":"<challenge>","evidence":[{"type":"debug","token":"${shop.debugCredential}"}]}'
-  curl -s -XPOST ${shop.shieldUrl}/payments/session -H 'portcullis-token: <token>' \\
-    -H 'content-type: application/json' -d '{"amount":1200}'
+  curl -s -XPOST ${shop.shieldUrl}/email/send -H 'portcullis-token: <token>' \\
+    -H 'content-type: application/json' -d '{"to":["ana@example.com"]}'
+  (/payments/session also needs a proof signed by a hardware device key: see npm run demo)
 Ctrl-C stops both.
 `);
 const stop = () => {

@@ -112,6 +112,11 @@ export interface AuditQuery {
 
 export interface AuditLog {
   append(record: AuditRecord): Promise<void>;
+  /**
+   * Optional: appends `records` in order as one atomic write (one transaction: all or none). The
+   * audit writer batches through it when present; an adapter without it gets one append per record.
+   */
+  appendMany?(records: readonly AuditRecord[]): Promise<void>;
   /** Newest first. */
   query(query: AuditQuery): Promise<AuditRecord[]>;
   /**

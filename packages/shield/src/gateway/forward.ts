@@ -72,7 +72,8 @@ class UpstreamCall implements Dispatcher.DispatchHandler, ForwardHandle {
   private controller: Dispatcher.DispatchController | null = null;
   private settled = false;
   private started = false;
-  private readonly resumeOnDrain = () => this.controller?.resume();
+  /** Made on the first backpressure only: a class-field closure would cost every request an allocation. */
+  private resumeOnDrain: (() => void) | null = null;
 
   constructor(
     private readonly res: ServerResponse,
@@ -115,6 +116,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler, ForwardHandle {
     if (this.settled) return;
     if (!this.res.write(chunk)) {
       controller.pause();
+      this.resumeOnDrain ??= () => this.controller?.resume();
       this.res.once('drain', this.resumeOnDrain);
     }
   }

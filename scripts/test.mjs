@@ -43,6 +43,9 @@ if (process.env.PORTCULLIS_TEST_SKIP_STATIC !== '1') {
   const bin = (name) => join(root, 'node_modules', '.bin', name);
   step('type check', bin('tsc'), ['-p', 'tsconfig.json']);
   step('type check (protocol, no Node types)', bin('tsc'), ['-p', 'packages/protocol/tsconfig.json']);
+  step('type check (client, no Node types)', bin('tsc'), ['-p', 'packages/client/tsconfig.json']);
+  step('type check (client scripts)', bin('tsc'), ['-p', 'packages/client/scripts/tsconfig.json']);
+  step('type check (React Native example)', bin('tsc'), ['-p', 'examples/react-native/tsconfig.json']);
   step('lint', bin('biome'), ['ci', '--colors=off', '.']);
 }
 const result = spawnSync(

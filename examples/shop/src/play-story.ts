@@ -1,7 +1,8 @@
 import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createPortcullis } from '@portcullis/client';
 import { formatProofHeader, proofMessage } from '@portcullis/protocol';
 import { createManualClock, createTokenIssuer } from '@portcullis/shield';
-import { createSoftwareAppAttestDevice } from '@portcullis/testkit';
+import { createNodeProvider, createSoftwareAppAttestDevice } from '@portcullis/testkit';
 import { CompactSign } from 'jose';
 import type { RunningShop } from './run-shop.js';
 
@@ -360,6 +361,38 @@ export async function playStory(shop: RunningShop): Promise<Scene[]> {
       body: JSON.stringify({ to: recipients, subject: 'Win' }),
     },
   );
+  // 8. The shop app as its developers write it: @portcullis/client wraps fetch and does the
+  // attestation, the token, the refresh and the proof; the test kit's Node provider stands in
+  // for the iPhone's App Attest.
+  const portcullis = createPortcullis({
+    baseUrl: shop.shieldUrl,
+    appId: 'shop',
+    provider: createNodeProvider({
+      platform: 'ios',
+      authority: shop.appleAuthority,
+      appId: 'ABCDE12345.com.example.shop',
+    }),
+    proofRoutes: [{ methods: ['POST'], path: '/payments/session' }],
+    publicRoutes: [{ methods: ['GET'], path: '/catalog' }],
+  });
+  const before = shop.backend.received.length;
+  const response = await portcullis.fetch('/payments/session', {
+    method: 'POST',
+    headers: json,
+    body: '{"amount":4200}',
+  });
+  const text = await response.text();
+  const reached = shop.backend.received.slice(before);
+  scenes.push({
+    scene: 'The shop app on the SDK (software iPhone): payment',
+    call: "portcullis.fetch('/payments/session')",
+    status: response.status,
+    code: response.ok ? 'ok' : `http_${response.status}`,
+    reachedBackend: reached.length,
+    providerKeyAtBackend:
+      reached.length === 0 ? '-' : reached.every((r) => r.providerKeyValid) ? 'yes' : 'no',
+    keyLeakedToCaller: secrets.some((secret) => text.includes(secret)),
+  });
   return scenes;
 }
 

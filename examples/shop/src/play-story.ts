@@ -59,6 +59,7 @@ export const EXPECTED_STORY: ReadonlyArray<Pick<Scene, 'scene' | 'status' | 'cod
     code: 'budget_exhausted',
     reachedBackend: 0,
   },
+  { scene: 'The shop app on the SDK (software iPhone): payment', status: 200, code: 'ok', reachedBackend: 1 },
 ];
 
 const json = { 'content-type': 'application/json' };

@@ -28,7 +28,11 @@ try {
       got.reachedBackend !== expected.reachedBackend
     );
   });
-  if (mismatches.length > 0 || scenes.some((scene) => scene.keyLeakedToCaller)) {
+  if (
+    mismatches.length > 0 ||
+    scenes.length !== EXPECTED_STORY.length ||
+    scenes.some((scene) => scene.keyLeakedToCaller)
+  ) {
     failed = true;
     process.stdout.write(
       `The story did not play as expected: ${mismatches.map((m) => m.scene).join('; ')}\n`,

@@ -1,7 +1,7 @@
 import { copyAuditRecord } from '../copy-audit-record.js';
 import type { AuditLog, AuditQuery, AuditRecord } from '../ports.js';
 import { assertAuditQuery, assertAuditRecord, assertTime } from '../store-input.js';
-import { assertOpen, type MemoryContext } from './memory-context.js';
+import { assertOpen, type MemoryContext, observeNow } from './memory-context.js';
 
 /** A memory AuditLog plus a hook to drop everything on close. */
 export interface MemoryAuditLog extends AuditLog {
@@ -32,6 +32,9 @@ export function createMemoryAuditLog(context: MemoryContext): MemoryAuditLog {
     async append(record: AuditRecord): Promise<void> {
       assertAuditRecord(record);
       assertOpen(context);
+      // Every decision is audited, so its time is the freshest `now` the stores see: without it a
+      // shield that only issues challenges never lets the sweep expire them (as the SQLite log does).
+      observeNow(context, record.ts);
       ring[next] = copyAuditRecord(record);
       next = (next + 1) % capacity;
       if (count < capacity) count += 1;

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, type TestContext, test } from 'node:test';
 import { HEADER_TOKEN } from '@portcullis/protocol';
-import { createClient } from 'redis';
-import { REDIS_URL, requireService } from '../../test/support/services.js';
+import { deleteRedisKeys, REDIS_URL, requireService } from '../../test/support/services.js';
 import { createManualClock } from '../clock.js';
 import { createRedisLimitStore } from './stores/create-redis-limit-store.js';
 import {
@@ -25,23 +24,7 @@ const RUN = randomBytes(4).toString('hex');
 const prefixes: string[] = [];
 let made = 0;
 
-after(async () => {
-  if (prefixes.length === 0) return;
-  const redis = createClient({ url: REDIS_URL });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    for (const prefix of prefixes) {
-      for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
-        if (keys.length > 0) await redis.del(keys);
-      }
-    }
-  } catch {
-    // Redis is down: the keys expire by themselves.
-  } finally {
-    if (redis.isOpen) redis.destroy();
-  }
-});
+after(() => deleteRedisKeys(prefixes));
 
 function prefix(): string {
   const value = `ptlg-${RUN}-${++made}:`;

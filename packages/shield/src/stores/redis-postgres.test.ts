@@ -5,7 +5,7 @@ import { connect, createServer } from 'node:net';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import pg from 'pg';
 import { createClient } from 'redis';
-import { POSTGRES_URL, REDIS_URL, requireService } from '../../test/support/services.js';
+import { deleteRedisKeys, POSTGRES_URL, REDIS_URL, requireService } from '../../test/support/services.js';
 import { runStoreConformance } from './conformance.js';
 import { createStores } from './create-stores.js';
 import { StoreUnavailableError } from './ports.js';
@@ -31,22 +31,7 @@ function isolation(): { keyPrefix: string; schema: string } {
 }
 
 after(async () => {
-  if (prefixes.length > 0) {
-    const redis = createClient({ url: REDIS_URL });
-    redis.on('error', () => undefined);
-    try {
-      await redis.connect();
-      for (const prefix of prefixes) {
-        for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
-          if (keys.length > 0) await redis.del(keys);
-        }
-      }
-    } catch {
-      // Redis is down: nothing of ours can be left in it that outlives its TTLs.
-    } finally {
-      if (redis.isOpen) redis.destroy();
-    }
-  }
+  await deleteRedisKeys(prefixes);
   if (schemas.length > 0) {
     const pool = new pg.Pool({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
     try {

@@ -32,3 +32,26 @@ export async function requireService(t: TestContext, name: 'redis' | 'postgres')
   t.skip(message);
   return false;
 }
+
+/**
+ * Deletes every key under the given prefixes from the shared test Redis (run in `after`). A Redis
+ * that is down is fine: every key the tests write carries a TTL.
+ */
+export async function deleteRedisKeys(prefixes: readonly string[]): Promise<void> {
+  if (prefixes.length === 0) return;
+  const { createClient } = await import('redis');
+  const redis = createClient({ url: REDIS_URL });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    for (const prefix of prefixes) {
+      for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+        if (keys.length > 0) await redis.del(keys);
+      }
+    }
+  } catch {
+    // Redis is down: the keys expire by themselves.
+  } finally {
+    if (redis.isOpen) redis.destroy();
+  }
+}

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, describe, type TestContext, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { createClient } from 'redis';
-import { REDIS_URL, requireService } from '../../../test/support/services.js';
+import { deleteRedisKeys, REDIS_URL, requireService } from '../../../test/support/services.js';
 import { StoreError } from '../../stores/store-error.js';
 import { StoreOutageError } from '../../stores/store-outage-error.js';
 import { shapeBucket } from '../decide-buckets.js';
@@ -24,21 +24,7 @@ const prefixes: string[] = [];
 
 after(async () => {
   rmSync(dir, { recursive: true, force: true });
-  if (prefixes.length === 0) return;
-  const redis = createClient({ url: REDIS_URL });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    for (const prefix of prefixes) {
-      for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
-        if (keys.length > 0) await redis.del(keys);
-      }
-    }
-  } catch {
-    // Redis is down: our keys expire by themselves.
-  } finally {
-    if (redis.isOpen) redis.destroy();
-  }
+  await deleteRedisKeys(prefixes);
 });
 
 let made = 0;

@@ -72,9 +72,10 @@ function checkHeader(segment: string, options: VerifyJwsOptions): JwsHeader {
  * `keys` (an in-memory lookup) whose pinned alg equals `alg`; a 64-byte signature that verifies.
  * Throws `ShieldError('token_invalid', reason)`; never fetches anything the token names.
  *
- * `headerMemo`, when given, remembers header segments that passed the header checks under these
- * same `options` (every token signed by one key has the same header), so they are not decoded
- * again. The key lookup and the signature are checked on every call.
+ * `headerMemo`, when given, remembers the header segments of tokens whose signature verified under
+ * these same `options` (every token signed by one key has the same header), so they are not
+ * decoded again; invalid tokens never enter it. The key lookup and the signature are checked on
+ * every call.
  *
  * @example
  * ```ts
@@ -106,7 +107,6 @@ export function verifyJws(
   const signature = decodeBase64UrlStrict(token.slice(second + 1));
   if (payload === undefined || signature === undefined) refuse('token_malformed');
   const header = remembered ?? checkHeader(headerSegment, options);
-  if (remembered === undefined) headerMemo?.set(headerSegment, header);
   const { alg, kid } = header;
 
   const key = keys.verificationKey(kid);
@@ -116,5 +116,8 @@ export function verifyJws(
   // RFC 7515 §5.2 step 8: the signing input is the ASCII of the first two encoded segments.
   const signingInput = Buffer.from(token.slice(0, second), 'latin1');
   if (!verifyJwsSignature(key.alg, key.publicKey, signingInput, signature)) refuse('token_signature_invalid');
+  // Remembered only now: a header that merely looks right (a made-up kid, a forged signature)
+  // must not push the real one out of the memo.
+  if (remembered === undefined) headerMemo?.set(headerSegment, header);
   return { alg: key.alg, kid, key, payload };
 }

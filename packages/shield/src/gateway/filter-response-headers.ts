@@ -14,11 +14,17 @@ function echoesSecret(value: string | string[], secrets: readonly string[]): boo
   return false;
 }
 
+/** Header names come lower-cased from undici: a reflected secret is looked for in lower case. */
+function nameEchoesSecret(name: string, secrets: readonly string[]): boolean {
+  for (const secret of secrets) if (name.includes(secret.toLowerCase())) return true;
+  return false;
+}
+
 /**
  * Turns the upstream's response headers into the flat `[name, value, ...]` list the client gets:
  * hop-by-hop headers, `Proxy-*` and every header named in the upstream's Connection header are
- * dropped; so is any header whose value contains one of the secrets injected into this request
- * (E-30 style: an upstream that echoes request headers). `X-Request-Id` is the gateway's, and
+ * dropped; so is any header whose value (or name) contains one of the secrets injected into this
+ * request (E-30 style: an upstream that echoes request headers). `X-Request-Id` is the gateway's, and
  * `extra` (from checks) is appended. Response bodies are streamed as is and are not scanned.
  */
 export function filterResponseHeaders(
@@ -41,7 +47,7 @@ export function filterResponseHeaders(
     if (value === undefined) continue;
     if (HOP_BY_HOP.has(name) || name === HEADER_REQUEST_ID || name.startsWith('proxy-')) continue;
     if (named?.has(name)) continue;
-    if (secrets !== null && echoesSecret(value, secrets)) continue;
+    if (secrets !== null && (echoesSecret(value, secrets) || nameEchoesSecret(name, secrets))) continue;
     if (typeof value === 'string') {
       out.push(name, value);
     } else {

@@ -11,6 +11,7 @@ import {
 } from './compile-route-limits.js';
 import { formatRateLimitHeaders, type RateLimitEntry } from './format-rate-limit-headers.js';
 import type { LimitFailureReason } from './limit-failure-reasons.js';
+import { limitKeyForAuthorization } from './limit-key-for-authorization.js';
 import { assertIpv6PrefixLength, limitKeyForIp } from './limit-key-for-ip.js';
 import { readBodyField } from './read-body-field.js';
 import { readBodyJson } from './read-body-json.js';
@@ -200,7 +201,7 @@ export function createLimitChecks(options: LimitChecksOptions): LimitChecks {
         }
         const authorization = context.headers.authorization;
         return typeof authorization === 'string' && authorization !== ''
-          ? identityHash('user', authorization)
+          ? identityHash('user', limitKeyForAuthorization(authorization))
           : null;
       }
       case 'ip':

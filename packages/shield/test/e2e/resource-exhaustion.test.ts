@@ -162,6 +162,42 @@ describe('distinct addresses and key ids against the limits', () => {
   });
 });
 
+describe('spellings of one user against a per-user limit', () => {
+  let live: LiveShield;
+  before(async () => {
+    live = await startLiveShield({
+      extraYaml: `  - id: per-user
+    match: { methods: [POST], path: /per-user }
+    upstream: http://127.0.0.1:9
+    require: { token: true }
+    limits: [ { per: user, max: 2, window: 1h } ]
+`,
+    });
+  });
+  after(() => live.close());
+
+  test('one Authorization spelled with another scheme case or spacing is still one user', async () => {
+    const token = await debugToken(live);
+    // RFC 9110 §11.1: the scheme is case-insensitive, so a backend accepts all three spellings.
+    const spellings = [
+      'Bearer user-a-0001',
+      'bearer user-a-0001',
+      'BEARER   user-a-0001',
+      'Bearer\tuser-a-0001',
+    ];
+    const statuses: number[] = [];
+    for (const authorization of spellings) {
+      const result = await send(
+        live,
+        `POST /per-user HTTP/1.1\r\nHost: x\r\nPortcullis-Token: ${token}\r\nAuthorization: ${authorization}\r\nContent-Length: 0\r\n\r\n`,
+      );
+      statuses.push(result.responses[0]?.status ?? 0);
+    }
+    // The upstream port is closed: an allowed request is a 502, a limited one a 429.
+    assert.deepEqual(statuses, [502, 502, 429, 429]);
+  });
+});
+
 describe('a slow reader of a large response', () => {
   const total = 96 * 1024 * 1024;
   let upstream: Server;

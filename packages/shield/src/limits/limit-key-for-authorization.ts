@@ -1,5 +1,5 @@
 /** RFC 9110 §5.6.2 token: the characters an auth scheme is made of. */
-const SCHEME_AND_CREDENTIALS = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)[ \t]+([^]*)$/;
+const SCHEME_AND_CREDENTIALS = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)[ \t]+(.*)$/s;
 
 /**
  * The identity a per-user limit counts by when it is keyed on the `Authorization` header. The

@@ -31,9 +31,12 @@ const FLOOD: FloodResult = {
   distinctIps: 10,
   tokenCacheEntries: 10000,
   rssBeforeMb: 100,
+  liveHeapBeforeMb: 30,
   rssAfterPhaseMb: [120, 124, 125],
+  liveHeapAfterPhaseMb: [40, 40, 41],
   rssAfterMb: 125,
   growthAfterFirstPhasePercent: 4.2,
+  heapGrowthAfterFirstPhasePercent: 2.5,
   statuses: { '200': 36000 },
   errors: 0,
 };
@@ -87,6 +90,8 @@ test('each target is computed from the same run and judged against the issue’s
     [1.18, true],
   );
   assert.deepEqual([row(rows, 'flood-rss-flat').value, row(rows, 'flood-rss-flat').pass], [4.2, true]);
+  assert.equal(row(rows, 'flood-rss-flat').note, 'live heap +2.5 %');
+  assert.equal(row(rows, 'peak-rss-sqlite-vs-bare-proxy').value, 1.25);
   assert.equal(row(rows, 'limits-enforced').pass, true);
   assert.equal(row(rows, 'cluster-vs-nginx-cluster').value, 0.2);
   assert.equal(row(rows, 'cluster-vs-nginx-cluster').pass, null);

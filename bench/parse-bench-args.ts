@@ -10,7 +10,7 @@ same load tool and settings, and writes bench/results/<date>.json and the table 
 docs/benchmarks.md. wrk and nginx are used when installed (Debian: apt-get install wrk
 nginx-light); without wrk the load tool is autocannon, without nginx its setups are skipped.
 
-  --quick              about a minute: 3 s runs, one repetition, smaller flood (docs untouched)
+  --quick              one to two minutes: 2 s runs, one repetition, smaller flood (docs untouched)
   --duration <s>       seconds per measured run (default 10)
   --reps <n>           measured runs per setup; the median is reported (default 3)
   --only <a,b,...>     run only these setups: ${SETUP_IDS.join(', ')}
@@ -39,12 +39,12 @@ const DEFAULTS: Record<
   },
   quick: {
     mode: 'quick',
-    durationSeconds: 3,
+    durationSeconds: 2,
     repetitions: 1,
     warmupSeconds: 1,
     connections: 64,
     threads: 2,
-    flood: { tokensPerPhase: 11_000, phases: 2, invalidPerPhase: 500, distinctIps: 300 },
+    flood: { tokensPerPhase: 10_500, phases: 2, invalidPerPhase: 200, distinctIps: 200 },
     micro: { tokens: 500, apple: 30, android: 30, proofs: 100, limits: 1000 },
   },
   tiny: {

@@ -32,6 +32,8 @@ export interface StartedProcess {
   readonly info: Record<string, unknown>;
   /** The last 4 KB of stdout and stderr, for error messages. */
   output(): string;
+  /** The next stdout line that is a JSON object with member `key` (after this call). */
+  nextJsonLine(key: string, timeoutMs: number): Promise<Record<string, unknown>>;
   /** SIGTERM, then SIGKILL after `graceMs`; then SIGKILL to any descendant still alive, each by its pid. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -189,7 +191,37 @@ export function createProcessGroup(options: { taskset: boolean }): ProcessGroup 
             void poll();
           }
         });
-        return { name: start.name, pid, info, output, stop };
+        const nextJsonLine = (key: string, lineTimeoutMs: number) =>
+          new Promise<Record<string, unknown>>((resolve, reject) => {
+            let buffered = '';
+            const done = () => {
+              clearTimeout(timer);
+              child.stdout?.off('data', onData);
+            };
+            const timer = setTimeout(() => {
+              done();
+              reject(new Error(`${start.name}: no "${key}" line within ${lineTimeoutMs} ms`));
+            }, lineTimeoutMs);
+            const onData = (chunk: Buffer) => {
+              buffered += chunk.toString('utf8');
+              const lines = buffered.split('\n');
+              buffered = lines.pop() ?? '';
+              for (const line of lines) {
+                if (!line.includes(`"${key}"`)) continue;
+                try {
+                  const parsed = JSON.parse(line) as Record<string, unknown>;
+                  if (parsed[key] === undefined) continue;
+                  done();
+                  resolve(parsed);
+                  return;
+                } catch {
+                  // Not a JSON line.
+                }
+              }
+            };
+            child.stdout?.on('data', onData);
+          });
+        return { name: start.name, pid, info, output, nextJsonLine, stop };
       } catch (error) {
         await stop(1000);
         throw error;

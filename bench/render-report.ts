@@ -77,7 +77,7 @@ export function renderReport(results: BenchResults): string {
   const floodText =
     flood === null
       ? 'No flood in this run.'
-      : `Flooded \`${flood.setup}\` with ${flood.rssAfterPhaseMb.length} phases of ${figure(flood.tokensPerPhase)} distinct valid tokens (each another device), ${figure(flood.invalidPerPhase)} forged tokens and ${figure(flood.distinctIps)} distinct client IPs; the verified-token cache holds ${figure(flood.tokenCacheEntries)}. RSS before: ${figure(flood.rssBeforeMb)} MB; after each phase: ${flood.rssAfterPhaseMb.map((mb) => figure(mb)).join(' → ')} MB (growth after the first phase ${figure(flood.growthAfterFirstPhasePercent, 1)} %). Answers: ${Object.entries(
+      : `Flooded \`${flood.setup}\` with ${flood.rssAfterPhaseMb.length} phases of ${figure(flood.tokensPerPhase)} distinct valid tokens (each another registered device), ${figure(flood.invalidPerPhase)} forged tokens and ${figure(flood.distinctIps)} distinct client IPs; the verified-token and device-revocation caches hold ${figure(flood.tokenCacheEntries)} each. After a full GC, RSS before: ${figure(flood.rssBeforeMb)} MB, after each phase: ${flood.rssAfterPhaseMb.map((mb) => figure(mb)).join(' → ')} MB (${flood.growthAfterFirstPhasePercent >= 0 ? '+' : ''}${figure(flood.growthAfterFirstPhasePercent, 1)} % after the first phase); live heap ${figure(flood.liveHeapBeforeMb)} MB, then ${flood.liveHeapAfterPhaseMb.map((mb) => figure(mb)).join(' → ')} MB (${flood.heapGrowthAfterFirstPhasePercent >= 0 ? '+' : ''}${figure(flood.heapGrowthAfterFirstPhasePercent, 1)} %). Answers: ${Object.entries(
           flood.statuses,
         )
           .map(([status, n]) => `${status} × ${figure(n)}`)

@@ -60,6 +60,7 @@ test('the benchmark harness runs end to end and reports every setup, check and t
     const flood = run.flood;
     assert.ok(flood !== null);
     assert.equal(flood.rssAfterPhaseMb.length, 1);
+    assert.ok((flood.liveHeapAfterPhaseMb[0] ?? 0) > 0 && flood.liveHeapBeforeMb > 0);
     assert.equal(flood.errors, 0);
     // Valid tokens of registered devices pass, forged ones are refused.
     assert.equal(flood.statuses['200'], 100 + 10);

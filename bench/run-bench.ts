@@ -66,8 +66,8 @@ function get(url: string, headers: Record<string, string>): Promise<number> {
   });
 }
 
-function tsxScript(path: string): { command: string; args: string[] } {
-  return { command: process.execPath, args: ['--import', 'tsx', join(BENCH_DIR, path)] };
+function tsxScript(path: string, nodeArgs: readonly string[] = []): { command: string; args: string[] } {
+  return { command: process.execPath, args: [...nodeArgs, '--import', 'tsx', join(BENCH_DIR, path)] };
 }
 
 type DeviceJwk = { kty: string; crv: string; x: string; y: string };
@@ -145,8 +145,17 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
     const { x = '', y = '' } = devicePublicKey.export({ format: 'jwk' });
     const deviceJwk: DeviceJwk = { kty: 'EC', crv: 'P-256', x, y };
     const [token = ''] = await mintTokens(issuer, deviceJwk, 'bench-device', 1);
+    // The flood goes to the SQLite shield (the default store) when it runs, else the memory one.
+    const floodSetup: SetupId | null =
+      settings.flood.phases === 0
+        ? null
+        : settings.setups.includes('portcullis-sqlite')
+          ? 'portcullis-sqlite'
+          : settings.setups.includes('portcullis-memory')
+            ? 'portcullis-memory'
+            : null;
     // Devices registered before the shield serves (as after their attestation): the measured one,
-    // the limit probe's, and (memory setup only) every device of the flood.
+    // the limit probe's, and (flooded setup only) every device of the flood.
     const seed = (flood: boolean) =>
       JSON.stringify({
         jwk: deviceJwk,
@@ -206,18 +215,22 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
         ),
       );
     };
-    const node = (script: string, env: Record<string, string>, cpus: string | undefined) => async () => {
-      const child = await group.start({
-        name: script,
-        ...tsxScript(script),
-        env,
-        cpus,
-        ready: { kind: 'json-line' },
-      });
-      const url =
-        typeof child.info['url'] === 'string' ? child.info['url'] : `http://127.0.0.1:${child.info['port']}`;
-      return { process: child, url };
-    };
+    const node =
+      (script: string, env: Record<string, string>, cpus: string | undefined, nodeArgs: string[] = []) =>
+      async () => {
+        const child = await group.start({
+          name: script,
+          ...tsxScript(script, nodeArgs),
+          env,
+          cpus,
+          ready: { kind: 'json-line' },
+        });
+        const url =
+          typeof child.info['url'] === 'string'
+            ? child.info['url']
+            : `http://127.0.0.1:${child.info['port']}`;
+        return { process: child, url };
+      };
     const portcullis = (
       name: string,
       store: 'memory' | 'sqlite',
@@ -242,9 +255,11 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
           BENCH_CONFIG: configPath,
           BENCH_WORKERS: String(workers),
           BENCH_SECRET: secret,
-          BENCH_DEVICES: seed(name === 'portcullis-memory'),
+          BENCH_DEVICES: seed(name === floodSetup),
         },
         cpus,
+        // The flood asks for a full GC before reading memory (SIGUSR2).
+        ['--expose-gc'],
       );
     };
     const pinned = pin ? `pinned to CPU ${sutCpus}` : 'not pinned';
@@ -381,8 +396,8 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
       }
     }
 
-    const flooded = running.find((setup) => setup.id === 'portcullis-memory');
-    if (flooded !== undefined && settings.flood.phases > 0) {
+    const flooded = running.find((setup) => setup.id === floodSetup);
+    if (flooded !== undefined) {
       flood = await runFlood(group, flooded, issuer, deviceJwk, settings, dir, loadCpus, log);
     }
   } finally {
@@ -537,10 +552,14 @@ async function runFlood(
   const tokens = await mintTokens(issuer, jwk, 'flood-device', tokensPerPhase * phases);
   const tokensFile = join(dir, 'flood-tokens.txt');
   writeFileSync(tokensFile, tokens.join('\n'));
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
-  await settle();
-  const rssBefore = readProcessTree(setup.process.pid).rssBytes;
-  const rssAfterPhase: number[] = [];
+  const memory = async () => {
+    const line = setup.process.nextJsonLine('benchMemory', 10_000);
+    process.kill(setup.process.pid, 'SIGUSR2');
+    const report = (await line)['benchMemory'] as { rss: number; heapUsed: number };
+    return { rss: report.rss, heap: report.heapUsed };
+  };
+  const before = await memory();
+  const after: { rss: number; heap: number }[] = [];
   const statuses: Record<string, number> = {};
   let errors = 0;
   for (let phase = 0; phase < phases; phase++) {
@@ -566,22 +585,27 @@ async function runFlood(
     for (const [status, n] of Object.entries(summary.statuses))
       statuses[status] = (statuses[status] ?? 0) + n;
     errors += summary.errors;
-    await settle();
-    rssAfterPhase.push(readProcessTree(setup.process.pid).rssBytes);
-    log(`flood phase ${phase + 1}/${phases}: RSS ${Math.round(rssAfterPhase.at(-1)! / MB)} MB`);
+    after.push(await memory());
+    log(
+      `flood phase ${phase + 1}/${phases}: RSS ${Math.round(after.at(-1)!.rss / MB)} MB, live heap ${Math.round(after.at(-1)!.heap / MB)} MB`,
+    );
   }
-  const first = rssAfterPhase[0] ?? rssBefore;
-  const last = rssAfterPhase.at(-1) ?? rssBefore;
+  const first = after[0] ?? before;
+  const last = after.at(-1) ?? before;
+  const growth = (from: number, to: number) => Math.round(((to - from) / from) * 1000) / 10;
   return {
     setup: setup.id,
     tokensPerPhase,
     invalidPerPhase,
     distinctIps,
     tokenCacheEntries: TOKEN_CACHE_ENTRIES,
-    rssBeforeMb: Math.round(rssBefore / MB),
-    rssAfterPhaseMb: rssAfterPhase.map((bytes) => Math.round(bytes / MB)),
-    rssAfterMb: Math.round(last / MB),
-    growthAfterFirstPhasePercent: Math.round(((last - first) / first) * 1000) / 10,
+    rssBeforeMb: Math.round(before.rss / MB),
+    liveHeapBeforeMb: Math.round(before.heap / MB),
+    rssAfterPhaseMb: after.map((each) => Math.round(each.rss / MB)),
+    liveHeapAfterPhaseMb: after.map((each) => Math.round(each.heap / MB)),
+    rssAfterMb: Math.round(last.rss / MB),
+    growthAfterFirstPhasePercent: growth(first.rss, last.rss),
+    heapGrowthAfterFirstPhasePercent: growth(first.heap, last.heap),
     statuses,
     errors,
   };

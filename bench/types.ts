@@ -83,20 +83,26 @@ export interface SetupResult {
 }
 
 export interface FloodResult {
-  /** The setup flooded (portcullis-memory: every cache and store in memory). */
+  /** The setup flooded: the SQLite shield (the default store) when it runs, else the memory one. */
   setup: SetupId;
   tokensPerPhase: number;
   invalidPerPhase: number;
   distinctIps: number;
-  /** Bound of the verified-token cache: phases after the first fill it over again. */
+  /** Bound of the verified-token cache (and of the device-revocation cache): phases after the first fill them over again. */
   tokenCacheEntries: number;
-  /** RSS after the load runs, before the flood, MB. */
+  /**
+   * Memory is read after a full GC (the shield reports on SIGUSR2), so garbage not yet collected
+   * does not count: RSS and live JS heap, MB, before the flood and after each phase.
+   */
   rssBeforeMb: number;
-  /** RSS after each phase, MB. */
+  liveHeapBeforeMb: number;
   rssAfterPhaseMb: number[];
+  liveHeapAfterPhaseMb: number[];
   rssAfterMb: number;
-  /** Growth from the end of the first phase (cache full) to the end, percent. */
+  /** RSS growth from the end of the first phase (caches full) to the end, percent. */
   growthAfterFirstPhasePercent: number;
+  /** The same for the live heap. */
+  heapGrowthAfterFirstPhasePercent: number;
   /** Answers by status over the whole flood. */
   statuses: Record<string, number>;
   errors: number;

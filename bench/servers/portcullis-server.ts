@@ -6,6 +6,8 @@
 // key) registered in the store before the shield serves, as a shield in steady state has them.
 // Tokens bound to unregistered devices would be refused by the revocation check (C-29).
 //
+// SIGUSR2 makes the process report its live memory (see below).
+//
 // The primary (or the single process) prints {"benchReady":true,"url":"http://127.0.0.1:N"} once
 // every worker listens.
 import cluster from 'node:cluster';
@@ -48,6 +50,13 @@ const path = process.env['BENCH_CONFIG'] ?? '';
 const workers = Number(process.env['BENCH_WORKERS'] ?? '1');
 const seed = JSON.parse(process.env['BENCH_DEVICES'] ?? '{"jwk":{},"kids":[]}') as DeviceSeed;
 const config = await parseConfig(readFileSync(path, 'utf8'), { sourceName: path, baseDir: dirname(path) });
+// SIGUSR2: a full GC (the harness starts this process with --expose-gc), then one line with the
+// memory that is still live, so a flood can tell retained state from garbage not yet collected.
+process.on('SIGUSR2', () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  process.stdout.write(`${JSON.stringify({ benchMemory: { rss, heapUsed, external, arrayBuffers } })}\n`);
+});
 const ready = (url: string) => process.stdout.write(`${JSON.stringify({ benchReady: true, url })}\n`);
 const stop = new Promise((resolve) => {
   process.once('SIGTERM', resolve);

@@ -404,3 +404,50 @@ describe('/v1 parser differentials that need a server fix (src/server is the lea
     assert.match(result.raw, /^HTTP\/1\.1 100 Continue\r\n/);
   });
 });
+
+describe('route budgets read the body the way a case-insensitive backend does', () => {
+  let budget: LiveShield;
+  before(async () => {
+    budget = await startLiveShield({
+      extraYaml: `  - id: mail
+    match: { methods: [POST], path: /mail }
+    upstream: http://127.0.0.1:9
+    require: { token: true }
+    limits:
+      - { per: app, max: 20, window: 1h, cost: { paths: [$.to, $.recipients] } }
+`,
+    });
+  });
+  after(() => budget.close());
+
+  // Go's encoding/json (and case-insensitive binders elsewhere) fill one field from every key
+  // that folds to its name, the last one winning: the shield must not count one and forward many.
+  const cases: Array<[string, string]> = [
+    [
+      '"to" and "TO"',
+      '{"to":["a@x.example"],"TO":["b@x.example","c@x.example","d@x.example","e@x.example"]}',
+    ],
+    ['"to" and "To"', '{"To":["b@x.example","c@x.example","d@x.example","e@x.example"],"to":"a@x.example"}'],
+    [
+      '"recipients" and "recipientſ" (long s folds to s)',
+      '{"recipients":["a@x.example"],"recipient\u017f":["b@x.example","c@x.example","d@x.example","e@x.example"]}',
+    ],
+    ['case-folded duplicates one level down', '{"to":["a@x.example"],"meta":{"k":1,"K":2}}'],
+  ];
+  for (const [name, body] of cases) {
+    test(`a body with ${name} is refused as unreadable (400)`, async () => {
+      const token = await debugToken(budget);
+      const response = await budget.post('/mail', body, { 'portcullis-token': token });
+      assert.equal(response.status, 400, response.text);
+      assert.equal(response.body['code'], 'bad_request');
+    });
+  }
+
+  test('a body with distinct member names is counted and forwarded as before', async () => {
+    const token = await debugToken(budget);
+    const response = await budget.post('/mail', '{"to":["a@x.example"],"subject":"hi","Subject2":"x"}', {
+      'portcullis-token': token,
+    });
+    assert.equal(response.status, 502, 'allowed: the upstream port is closed');
+  });
+});

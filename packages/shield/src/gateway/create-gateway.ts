@@ -22,6 +22,7 @@ import { type RequestHeaderFacts, readRequestHeaders } from './read-request-head
 import { IDENTITY_HEADERS } from './request-header-policy.js';
 import {
   formHasMethodOverride,
+  jsonHasMethodOverride,
   METHOD_OVERRIDE,
   scanRequestParameters,
   TOKEN_IN_COOKIE,
@@ -533,7 +534,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (read === OVER_LIMIT) return deny(ex, 'body_over_limit', { close: true });
       if (ex.closed) return;
       body = read;
-      if (formHasMethodOverride(facts.contentType, read)) return deny(ex, 'method_override');
+      if (formHasMethodOverride(facts.contentType, read) || jsonHasMethodOverride(facts.contentType, read))
+        return deny(ex, 'method_override');
     }
 
     // 8. Body-phase checks (proofs over the body hash, ...).

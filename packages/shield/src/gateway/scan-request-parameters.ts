@@ -58,3 +58,28 @@ export function formHasMethodOverride(contentType: string | null, body: Buffer):
   }
   return false;
 }
+
+const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
+const OVERRIDE_BYTES = Buffer.from('_method');
+const ESCAPE_BYTES = Buffer.from('\\u');
+
+/**
+ * True when a JSON body's top-level object has a method-override member (`{"_method":"DELETE"}`):
+ * frameworks that merge JSON input into their request parameters (Laravel's `_method`) honour it
+ * like a form field (E-28). Bodies whose bytes hold neither `_method` nor a `\u` escape are
+ * not parsed; a body that is not JSON has no members.
+ */
+export function jsonHasMethodOverride(contentType: string | null, body: Buffer): boolean {
+  if (contentType === null || !JSON_TYPE.test(contentType)) return false;
+  if (body.indexOf(OVERRIDE_BYTES) === -1 && body.indexOf(ESCAPE_BYTES) === -1) return false;
+  let value: unknown;
+  try {
+    // JSON.parse, not a strict decoder: like the frameworks, it reads duplicate members (last wins).
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    return false;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  for (const name of Object.keys(value)) if (OVERRIDE_NAMES.has(name.toLowerCase())) return true;
+  return false;
+}

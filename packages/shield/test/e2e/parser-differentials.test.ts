@@ -153,6 +153,32 @@ describe('gateway: protocol headers duplicated or re-cased are refused, never "f
   });
 });
 
+describe('method overrides hidden in the body (frameworks such as Laravel read _method from JSON input)', () => {
+  const cases: Array<[string, string, string, number]> = [
+    ['a JSON _method member', 'application/json', '{"amount":1,"_method":"DELETE"}', 400],
+    [
+      'a JSON _method member spelled with an escape',
+      'application/json',
+      '{"amount":1,"\\u005fmethod":"DELETE"}',
+      400,
+    ],
+    ['a +json _method member', 'application/vnd.shop+json', '{"_method":"PUT"}', 400],
+    ['a form _method field', 'application/x-www-form-urlencoded', 'amount=1&_method=DELETE', 400],
+    ['_method only as a value', 'application/json', '{"note":"_method","amount":1}', 200],
+    ['a nested _method member', 'application/json', '{"meta":{"_method":"DELETE"}}', 200],
+  ];
+  for (const [name, type, body, status] of cases) {
+    test(`${name}: ${status}${status === 400 ? ' method_override, NF' : ', forwarded'}`, async () => {
+      const forwarded = live.upstream.requests.length;
+      const response = await live.post('/pay', body, { 'portcullis-token': token, 'content-type': type });
+      assert.equal(response.status, status, response.text);
+      await settle();
+      assert.equal(live.upstream.requests.length, forwarded + (status === 200 ? 1 : 0));
+      if (status === 200) assert.equal(live.upstream.requests.at(-1)?.method, 'POST');
+    });
+  }
+});
+
 describe("the shield's own endpoints answer only their exact spelling", () => {
   const body = '{"appId":"shop"}';
   const targets = [

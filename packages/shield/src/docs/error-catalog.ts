@@ -1,4 +1,5 @@
 import { ERROR_CODES } from '@portcullis/protocol';
+import { ADMIN_REASONS } from '../admin/index.js';
 import { ANDROID_FAILURE_CODES } from '../attest/android/index.js';
 import { APPLE_FAILURE_CODES } from '../attest/apple/index.js';
 import { DEBUG_FAILURE_CODES } from '../attest/debug/verify-debug-credential.js';
@@ -82,6 +83,11 @@ export function reasonGroups(extra: readonly ReasonGroup[] = []): ReasonGroup[] 
       title: 'Stores',
       answeredWith: '`store_unavailable` (503), or a start-up refusal',
       reasons: byCode(STORE_REASONS),
+    },
+    {
+      title: 'Admin listener',
+      answeredWith: 'the code given for each reason in docs/admin.md',
+      reasons: byCode(ADMIN_REASONS),
     },
     ...extra,
   ];

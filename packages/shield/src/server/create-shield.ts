@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rootCertificates } from 'node:tls';
+import { createAdminHandler } from '../admin/index.js';
 import { APPLE_APP_ATTESTATION_ROOT_CA_PEM, loadAppleRoots } from '../attest/apple/index.js';
 import { createAuditWriter } from '../audit/create-audit-writer.js';
 import { type Clock, systemClock } from '../clock.js';
@@ -25,6 +26,20 @@ import { createShieldLimits } from './limit-wiring.js';
 import { createLogger, type Logger } from './logger.js';
 import { createPublicHandler } from './public-handler.js';
 import { proofRoutes, routeId, routeSpecs, upstreamCaBundle } from './route-specs.js';
+import { shieldStats } from './shield-stats.js';
+
+/** Listens and resolves with the bound URL (IPv6 addresses in brackets). */
+function listenOn(target: Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    target.once('error', reject);
+    target.listen(port, host, () => {
+      target.off('error', reject);
+      const address = target.address() as AddressInfo;
+      const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      resolve(`http://${shown}:${address.port}`);
+    });
+  });
+}
 
 /** Things a caller may supply instead of the defaults; tests and the demo use them. */
 export interface ShieldOverrides {
@@ -49,7 +64,9 @@ export interface Shield {
   readonly logger: Logger;
   /** The node:http server of the public listener (not listening until `listen`). */
   readonly server: Server;
-  /** Starts listening; resolves with the bound URL. */
+  /** The admin listener's server, when `config.admin` is set (not listening until `listen`). */
+  readonly adminServer: Server | undefined;
+  /** Starts listening (and the admin listener, when configured); resolves with the public URL. */
   listen(port?: number, host?: string): Promise<string>;
   /** Stops accepting, drains, flushes the audit queue and closes the stores. */
   close(): Promise<void>;
@@ -219,6 +236,37 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
       ),
   });
 
+  const admin =
+    config.admin === undefined
+      ? undefined
+      : createAdminHandler({
+          tokenSha256: config.admin.tokenSha256,
+          stores,
+          keys,
+          clock,
+          stats: () => shieldStats({ audit: auditWriter.stats(), limits, tokens: verifier.stats() }),
+          audit: (record) => auditWriter.write(record),
+          onError: (error, requestId) =>
+            logger.error(
+              {
+                requestId,
+                err:
+                  error instanceof Error
+                    ? { name: error.name, message: error.message, stack: error.stack }
+                    : String(error),
+              },
+              'admin: unexpected error',
+            ),
+        });
+  const adminServer =
+    admin === undefined
+      ? undefined
+      : createHttpServer(admin, {
+          headersTimeoutMs: config.http.headersTimeoutMs,
+          requestTimeoutMs: config.http.requestTimeoutMs,
+          keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
+        });
+
   const server = createHttpServer(handler, {
     headersTimeoutMs: config.http.headersTimeoutMs,
     requestTimeoutMs: config.http.requestTimeoutMs,
@@ -255,19 +303,24 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
     stores,
     logger,
     server,
-    listen(port = config.listen.port, host = config.listen.host) {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          const address = server.address() as AddressInfo;
-          const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-          android.start();
-          keyMaintenance.start();
-          logger.info({ url: `http://${shown}:${address.port}`, instance }, 'listening');
-          resolve(`http://${shown}:${address.port}`);
-        });
-      });
+    adminServer,
+    async listen(port = config.listen.port, host = config.listen.host) {
+      const url = await listenOn(server, port, host);
+      if (adminServer !== undefined && config.admin !== undefined) {
+        try {
+          logger.info(
+            { url: await listenOn(adminServer, config.admin.port, config.admin.host) },
+            'admin listening',
+          );
+        } catch (error) {
+          server.close();
+          throw error;
+        }
+      }
+      android.start();
+      keyMaintenance.start();
+      logger.info({ url, instance }, 'listening');
+      return url;
     },
     async close() {
       closing = true;
@@ -277,6 +330,13 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      admin?.close();
+      if (adminServer !== undefined) {
+        await new Promise<void>((resolve) => {
+          adminServer.close(() => resolve());
+          adminServer.closeIdleConnections();
+        });
+      }
       await gateway.close();
       await auditWriter.flush();
       await limits.close();

@@ -19,13 +19,17 @@ export function portOf(live: LiveShield): number {
   return Number(new URL(live.url).port);
 }
 
-/** Sends raw bytes to the live shield on a fresh connection (see the harness's `probe`). */
+/**
+ * Sends raw bytes to the live shield on a fresh connection (see the harness's `probe`). It waits
+ * only 5 ms after the last expected response for a close: pass a longer `graceMs` when the test
+ * asserts that the shield closed the connection.
+ */
 export function send(
   live: LiveShield,
   data: string | Buffer | (string | Buffer)[],
   options: Parameters<typeof probe>[2] = {},
 ): Promise<ProbeResult> {
-  return probe(portOf(live), data, { timeoutMs: 3_000, ...options });
+  return probe(portOf(live), data, { timeoutMs: 3_000, graceMs: 5, ...options });
 }
 
 /** A fresh challenge for `appId`; fails the test when the shield does not issue one. */

@@ -293,6 +293,7 @@ describe('oversized requests are refused before they cost anything', () => {
       const result = await send(
         live,
         `POST ${target} HTTP/1.1\r\nHost: x\r\n${extra}Content-Length: 1073741824\r\n\r\n{"a":`,
+        { graceMs: 500 },
       );
       assert.equal(result.responses[0]?.status, 413, result.raw.slice(0, 200));
       assert.equal(codeOf(result), 'payload_too_large');

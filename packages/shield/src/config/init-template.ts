@@ -160,7 +160,7 @@ listen:
   host: ${yamlText(options.host ?? '127.0.0.1')}
   port: ${options.port ?? 8080}
 
-## The admin listener (admin API, dashboard, metrics): keep it on loopback. Only the SHA-256 of
+## The admin listener (admin API: audit, devices, revocation, keys, metrics): keep it on loopback. Only the SHA-256 of
 ## its bearer token is stored: printf %s "$TOKEN" | sha256sum
 # admin:
 #   host: 127.0.0.1

@@ -105,7 +105,9 @@ export const configSchema = z
           .describe('SHA-256 (hex) of the admin bearer token.'),
       })
       .optional()
-      .describe('The admin listener (API, dashboard, metrics). Absent: no admin listener.'),
+      .describe(
+        'The admin listener (audit, devices, revocation, keys, metrics; see docs/admin.md). Absent: no admin listener.',
+      ),
     http: z
       .strictObject({
         maxBodyBytes: intFieldWithDefault(0, 1024 ** 3, 1024 * 1024).describe('Largest request body.'),

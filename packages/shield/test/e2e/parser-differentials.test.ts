@@ -167,6 +167,41 @@ describe('gateway: protocol headers duplicated or re-cased are refused, never "f
   });
 });
 
+describe('a request hidden in the body of a refused request is never read as the next one', () => {
+  const smuggled = 'POST /catalog HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n';
+  const cases: Array<[string, string, number]> = [
+    ['GET on a /v1 endpoint (405)', 'GET /v1/attest HTTP/1.1\r\nHost: x\r\n', 405],
+    [
+      'a /v1 body that is not JSON (415)',
+      'POST /v1/challenge HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n',
+      415,
+    ],
+    [
+      'a compressed /v1 body (415)',
+      'POST /v1/challenge HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n',
+      415,
+    ],
+    ['a route without its token (401)', 'POST /pay HTTP/1.1\r\nHost: x\r\n', 401],
+    ['a method the route does not allow (405)', 'DELETE /pay HTTP/1.1\r\nHost: x\r\n', 405],
+    ['GET /livez with a body (200)', 'GET /livez HTTP/1.1\r\nHost: x\r\n', 200],
+  ];
+  for (const [name, head, status] of cases) {
+    test(`${name}: one answer, NF`, async () => {
+      const forwarded = live.upstream.requests.length;
+      const result = await send(live, `${head}Content-Length: ${smuggled.length}\r\n\r\n${smuggled}`, {
+        responses: 2,
+        timeoutMs: 150,
+      });
+      assert.deepEqual(
+        result.responses.map((response) => response.status),
+        [status],
+      );
+      await settle();
+      assert.equal(live.upstream.requests.length, forwarded, 'NF');
+    });
+  }
+});
+
 describe('method overrides hidden in the body (frameworks such as Laravel read _method from JSON input)', () => {
   const cases: Array<[string, string, string, number]> = [
     ['a JSON _method member', 'application/json', '{"amount":1,"_method":"DELETE"}', 400],

@@ -21,6 +21,7 @@ nginx-light); without wrk the load tool is autocannon, without nginx its setups 
   --results <dir>      folder of the results JSON (default bench/results)
   --docs <file>        Markdown file to update (default docs/benchmarks.md; --no-docs to skip)
   --tiny               seconds-long smoke run for the harness test (no nginx, docs untouched)
+  --render <file>      re-judge a saved results JSON and rewrite the section of docs/benchmarks.md
 `;
 
 const DEFAULTS: Record<

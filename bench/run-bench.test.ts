@@ -73,7 +73,9 @@ test('the benchmark harness runs end to end and reports every setup, check and t
     const ids = run.targets.map((row) => row.id);
     for (const id of [
       'full-checks-vs-bare-proxy',
+      'full-checks-vs-bare-proxy-cpu',
       'full-checks-vs-express',
+      'full-checks-vs-express-cpu',
       'p99-vs-bare-proxy',
       'peak-rss-vs-bare-proxy',
       'token-cache-hit-vs-bare-verify',

@@ -41,7 +41,11 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .command('start')
     .description('run the shield')
     .requiredOption('--config <file>', 'path of portcullis.yaml')
-    .action(action((options: { config: string }) => startCommand(options, io)));
+    .option(
+      '--workers <n>',
+      'worker processes sharing the port: 1 to 64, or auto (one per core); default: config workers',
+    )
+    .action(action((options: { config: string; workers?: string }) => startCommand(options, io)));
 
   program
     .command('check')

@@ -87,6 +87,12 @@ export const configSchema = z
       'The shield’s public URL; the `iss` of its tokens. https in production (http only on loopback).',
     ),
     instanceId: formatted('instanceId').optional().describe('Name of this instance in audit records.'),
+    workers: z
+      .union([z.literal('auto'), intField(1, 64)])
+      .default(1)
+      .describe(
+        'Worker processes sharing the public port: 1 to 64, or auto (one per core). Stores must be sqlite or redis+postgres when above 1.',
+      ),
     listen: z
       .strictObject({
         host: hostField().default('127.0.0.1').describe('Address of the public listener.'),

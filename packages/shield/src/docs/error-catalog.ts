@@ -8,6 +8,7 @@ import { GATEWAY_REASONS } from '../gateway/index.js';
 import { LIMIT_FAILURE_REASONS } from '../limits/index.js';
 import { PROOF_FAILURE_REASONS } from '../proofs/index.js';
 import { ATTEST_REASONS } from '../server/attest-reasons.js';
+import { CLUSTER_REASONS } from '../server/cluster.js';
 import { STORE_REASONS } from '../stores/index.js';
 import { KEY_STORE_FAILURE_REASONS, TOKEN_FAILURE_REASONS } from '../tokens/index.js';
 
@@ -83,6 +84,11 @@ export function reasonGroups(extra: readonly ReasonGroup[] = []): ReasonGroup[] 
       title: 'Stores',
       answeredWith: '`store_unavailable` (503), or a start-up refusal',
       reasons: byCode(STORE_REASONS),
+    },
+    {
+      title: 'Workers (node:cluster)',
+      answeredWith: 'a start-up refusal',
+      reasons: CLUSTER_REASONS.map((row) => ({ reason: row.reason, meaning: row.meaning, fix: row.fix })),
     },
     {
       title: 'Admin listener',

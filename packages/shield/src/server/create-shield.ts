@@ -205,15 +205,27 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
   });
 
   let closing = false;
+  // Readiness costs a store round trip: concurrent probes share one ping, and its answer is
+  // reused for a second, so anonymous /readyz floods cannot multiply store load.
+  let lastPing: { at: number; answer: Promise<boolean> } | undefined;
+  const readiness = (): Promise<boolean> => {
+    const now = clock.now();
+    if (lastPing === undefined || now - lastPing.at >= 1000) {
+      lastPing = {
+        at: now,
+        answer: stores.ping().then(
+          () => true,
+          () => false,
+        ),
+      };
+    }
+    return lastPing.answer;
+  };
   const handler = createPublicHandler({
     attest,
     gateway,
     jwks: () => keys.jwksHttp(),
-    ready: async () => {
-      if (closing) return false;
-      await stores.ping();
-      return true;
-    },
+    ready: () => (closing ? Promise.resolve(false) : readiness()),
     audit: (record) => auditWriter.write(record),
     clock,
     maxAttestBodyBytes: 64 * 1024,

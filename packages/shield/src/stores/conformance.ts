@@ -492,6 +492,26 @@ export function runStoreConformance(
         assert.equal(stored?.code, 'ok');
         assert.deepEqual(stored?.details, { a: 1 });
       });
+
+      withStores(
+        'appendMany (where offered) writes a batch in order, and a bad batch writes nothing',
+        async ({ audit }) => {
+          if (audit.appendMany === undefined) return;
+          const batch = [1, 2, 3].map((n) => auditRecord({ ts: T0 + n, requestId: `batch-${n}` }));
+          await audit.appendMany(batch);
+          const stored = await audit.query({ limit: 10 });
+          assert.deepEqual(
+            stored.map((r) => r.requestId),
+            ['batch-3', 'batch-2', 'batch-1'],
+          );
+          const bad = [
+            auditRecord({ ts: T0 + 10, requestId: 'ok-but-with-a-bad-sibling' }),
+            { ...auditRecord(), ts: Number.NaN },
+          ];
+          await assert.rejects(audit.appendMany(bad));
+          assert.equal((await audit.query({ limit: 10, requestId: 'ok-but-with-a-bad-sibling' })).length, 0);
+        },
+      );
     });
 
     describe('arguments and lifecycle', () => {

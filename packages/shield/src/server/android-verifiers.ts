@@ -71,7 +71,7 @@ export function createAndroidVerifiers(
     replay: ReplayStore;
     fetch?: typeof fetch;
   },
-): { evidenceVerifiers: Partial<EvidenceVerifiers>; start(): void; stop(): void } {
+): { evidenceVerifiers: Partial<EvidenceVerifiers>; start(): Promise<void>; stop(): void } {
   const roots = loadAndroidRoots(
     config.trust.androidRootsFile === undefined
       ? GOOGLE_ATTESTATION_ROOTS_PEM
@@ -213,8 +213,12 @@ export function createAndroidVerifiers(
 
   return {
     evidenceVerifiers: { 'android-key-attestation': keyAttestation, 'play-integrity': playIntegrity },
-    start: () => {
-      if (androidInUse) revocation?.start();
+    // The first copy of the status list is read before the shield takes traffic, so the first
+    // attestations are not refused as "stale" while it loads (bounded by the fetch timeout).
+    start: async () => {
+      if (!androidInUse || revocation === undefined) return;
+      await revocation.refresh();
+      revocation.start();
     },
     stop: () => revocation?.stop(),
   };

@@ -329,7 +329,7 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
           throw error;
         }
       }
-      android.start();
+      await android.start();
       keyMaintenance.start();
       logger.info({ url, instance }, 'listening');
       return url;

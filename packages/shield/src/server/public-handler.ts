@@ -4,6 +4,7 @@ import type { ZodType } from 'zod';
 import type { Clock } from '../clock.js';
 import { sha256 } from '../encoding.js';
 import { isShieldError, ShieldError } from '../errors.js';
+import { expectContinue } from '../gateway/expect-continue.js';
 import { type AuditRecord, StoreUnavailableError } from '../stores/ports.js';
 import type { AttestOutcome, AttestService } from './attest-service.js';
 import { sendProblem } from './problem.js';
@@ -38,6 +39,12 @@ type Endpoint = {
   run(body: unknown, outcome: AttestOutcome, req: IncomingMessage): Promise<unknown>;
   schema: ZodType;
 };
+
+function countHeader(rawHeaders: readonly string[], name: string): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === name) count += 1;
+  return count;
+}
 
 /** The device key id a request names, if any (for per-key limits). */
 function keyIdOf(body: unknown): string | undefined {
@@ -105,6 +112,15 @@ export function createPublicHandler(options: PublicHandlerOptions) {
     let decision: AuditRecord['decision'] = 'allow';
     let keyId: string | undefined;
     try {
+      // Node keeps the first of two Content-Type or Authorization headers; another hop may keep
+      // the last. The gateway refuses such requests, and so do the shield's own endpoints.
+      if (
+        countHeader(req.rawHeaders, 'content-type') > 1 ||
+        countHeader(req.rawHeaders, 'authorization') > 1
+      ) {
+        throw new ShieldError('duplicate_header', 'duplicate_header');
+      }
+      expectContinue.release(req, res);
       const raw = await readJsonBody(req, options.maxAttestBodyBytes);
       const parsed = endpoint.schema.safeParse(raw);
       if (!parsed.success) {

@@ -576,6 +576,7 @@ describe('parseConfig on good files', () => {
       public: false,
       require: { token: true, proof: false, binding: false },
       limits: [],
+      forwardCredentials: false,
       limitMode: 'enforce',
       onStoreFailure: 'closed',
       timeouts: { connectMs: 2000, headersMs: 10000, bodyMs: 30000 },

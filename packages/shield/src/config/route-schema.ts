@@ -184,6 +184,12 @@ export const routeSchema = z
       })
       .optional()
       .describe('Proof settings of this route; only with require.proof: true.'),
+    forwardCredentials: z
+      .boolean()
+      .default(false)
+      .describe(
+        'On a route that injects a secret: also forward the client’s Authorization and Cookie, and relay the upstream’s Set-Cookie. Default false (E-31: a provider never sees the user’s session).',
+      ),
     limits: z.array(limitSchema).default([]).describe('Rate limits and budgets; all must pass.'),
     limitMode: z
       .enum(['enforce', 'monitor'])

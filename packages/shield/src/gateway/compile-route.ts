@@ -22,6 +22,8 @@ export interface CompiledRoute {
   readonly injections: readonly CompiledInjection[];
   /** Lower-case client header names removed for this route: injected ones and `removeHeaders`. */
   readonly removeNames: ReadonlySet<string>;
+  /** Lower-case upstream response header names dropped for this route; null for none. */
+  readonly dropResponseNames: ReadonlySet<string> | null;
   readonly maxBodyBytes: number;
   readonly connectMs: number;
   readonly headersMs: number;
@@ -145,6 +147,10 @@ export function compileRoute(spec: RouteSpec): CompiledRoute {
     apps: apps === undefined ? null : new Set(apps),
     injections,
     removeNames,
+    dropResponseNames:
+      spec.removeResponseHeaders === undefined || spec.removeResponseHeaders.length === 0
+        ? null
+        : new Set(spec.removeResponseHeaders.map((name) => name.toLowerCase())),
     maxBodyBytes: spec.maxBodyBytes,
     connectMs,
     headersMs,

@@ -438,6 +438,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         secrets,
         requestId: ex.requestId,
         responseHeaders: ex.responseHeaders,
+        dropResponseNames: route.dropResponseNames,
       },
       ex.res,
       ex,

@@ -32,6 +32,7 @@ export function filterResponseHeaders(
   secrets: readonly string[] | null,
   requestId: string,
   extra: readonly string[] | null,
+  drop: ReadonlySet<string> | null = null,
 ): string[] {
   let named: Set<string> | null = null;
   const connection = headers['connection'];
@@ -46,7 +47,7 @@ export function filterResponseHeaders(
     const value = headers[name];
     if (value === undefined) continue;
     if (HOP_BY_HOP.has(name) || name === HEADER_REQUEST_ID || name.startsWith('proxy-')) continue;
-    if (named?.has(name)) continue;
+    if (named?.has(name) || drop?.has(name)) continue;
     if (secrets !== null && (echoesSecret(value, secrets) || nameEchoesSecret(name, secrets))) continue;
     if (typeof value === 'string') {
       out.push(name, value);

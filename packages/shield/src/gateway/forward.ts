@@ -19,6 +19,8 @@ export interface ForwardRequest {
   requestId: string;
   /** Extra `[name, value, ...]` response headers set by checks. */
   responseHeaders: readonly string[] | null;
+  /** Upstream response header names the route drops (lower-case), or null. */
+  dropResponseNames: ReadonlySet<string> | null;
 }
 
 /** Told exactly once how the exchange ended. */
@@ -99,7 +101,13 @@ class UpstreamCall implements Dispatcher.DispatchHandler, ForwardHandle {
   ): void {
     if (this.settled || statusCode < 200) return;
     const { request, res } = this;
-    const list = filterResponseHeaders(headers, request.secrets, request.requestId, request.responseHeaders);
+    const list = filterResponseHeaders(
+      headers,
+      request.secrets,
+      request.requestId,
+      request.responseHeaders,
+      request.dropResponseNames,
+    );
     try {
       res.writeHead(statusCode, list);
     } catch {

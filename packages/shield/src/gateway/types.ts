@@ -71,6 +71,11 @@ export interface RouteSpec {
    * `authorization` or `cookie` on a route to a third-party provider.
    */
   removeHeaders?: string[];
+  /**
+   * Upstream response header names never passed to the client (any casing), e.g. `set-cookie` on a
+   * route to a third-party provider, whose cookies must not land on the shield's origin.
+   */
+  removeResponseHeaders?: string[];
   /** Largest request body accepted, in bytes (0 refuses every body). */
   maxBodyBytes: number;
   timeouts: RouteTimeouts;

@@ -6,6 +6,10 @@ export function routeId(route: RouteConfig): string {
   return route.id ?? `${route.match.methods.join(',')} ${route.match.path}`;
 }
 
+function injectsSecret(route: RouteConfig): boolean {
+  return Object.values(route.inject?.headers ?? {}).some((value) => value.includes('${secret:'));
+}
+
 /** Maps the config's routes to the gateway's route specs (the gateway knows nothing of YAML). */
 export function routeSpecs(config: Config): RouteSpec[] {
   return config.routes.map((route) => ({
@@ -21,6 +25,11 @@ export function routeSpecs(config: Config): RouteSpec[] {
       ...(route.require?.apps !== undefined ? { apps: [...route.require.apps] } : {}),
     },
     inject: { headers: { ...(route.inject?.headers ?? {}) } },
+    // E-31: a route that injects a secret talks to a provider on the owner's behalf; the user's
+    // session (Authorization, cookies) stays out, and the provider's cookies stay off our origin.
+    ...(injectsSecret(route) && !route.forwardCredentials
+      ? { removeHeaders: ['authorization', 'cookie'], removeResponseHeaders: ['set-cookie'] }
+      : {}),
     maxBodyBytes: route.maxBodyBytes ?? config.http.maxBodyBytes,
     timeouts: { ...route.timeouts },
   }));

@@ -57,6 +57,25 @@ function decisionFor(code: ErrorCode): AuditDecision {
 }
 
 /** `Forwarded: for=` node syntax (RFC 7239 §6): IPv6 is quoted and bracketed. */
+const FOR_PAIR = /^\s*for\s*=\s*("[^"\\]*"|[A-Za-z0-9._:\-[\]]+)\s*$/i;
+
+/**
+ * The client's Forwarded elements reduced to their `for=` pairs, then ours appended. A client's
+ * `host=` or `proto=` would otherwise reach backends that trust the first element (host header
+ * poisoning), as X-Forwarded-Host/Proto would, which are stripped (E-21).
+ */
+function appendForwarded(client: string | null, element: string): string {
+  if (client === null) return element;
+  const kept: string[] = [];
+  for (const part of client.split(',')) {
+    for (const pair of part.split(';')) {
+      const match = FOR_PAIR.exec(pair);
+      if (match !== null) kept.push(`for=${match[1]}`);
+    }
+  }
+  return kept.length === 0 ? element : `${kept.join(', ')}, ${element}`;
+}
+
 function forwardedNode(address: string): string {
   return address.includes(':') ? `"[${address}]"` : address;
 }
@@ -419,7 +438,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       'x-forwarded-for',
       facts.forwardedFor === null ? peer : `${facts.forwardedFor}, ${peer}`,
       'forwarded',
-      facts.forwarded === null ? element : `${facts.forwarded}, ${element}`,
+      appendForwarded(facts.forwarded, element),
       'x-forwarded-proto',
       proto,
       HEADER_REQUEST_ID,

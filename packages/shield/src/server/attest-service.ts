@@ -110,11 +110,11 @@ export function createAttestService(options: AttestServiceOptions) {
   async function challenge(appId: string, outcome: AttestOutcome): Promise<ChallengeResponse> {
     appFor(appId, outcome);
     const value = randomBytes(32).toString('base64url');
-    await stores.challenges.issue({
-      challenge: value,
-      appId,
-      expiresAt: clock.now() + options.challengeTtlSeconds * 1000,
-    });
+    const now = clock.now();
+    await stores.challenges.issue(
+      { challenge: value, appId, expiresAt: now + options.challengeTtlSeconds * 1000 },
+      now,
+    );
     return { challenge: value, expiresIn: options.challengeTtlSeconds };
   }
 

@@ -19,7 +19,11 @@ export interface IssuedChallenge {
 }
 
 export interface ChallengeStore {
-  issue(record: IssuedChallenge): Promise<void>;
+  /**
+   * Stores a fresh challenge. `now` (optional, epoch ms) is the caller's time: adapters that
+   * expire entries lazily use it to free expired challenges before refusing a full store.
+   */
+  issue(record: IssuedChallenge, now?: number): Promise<void>;
   /**
    * Atomically removes the challenge and returns it when it existed and had not expired at
    * `now`; returns null otherwise. Two concurrent consumes of one challenge: exactly one wins.

@@ -17,9 +17,11 @@ export interface MemoryChallengeStore extends ChallengeStore {
 export function createMemoryChallengeStore(context: MemoryContext): MemoryChallengeStore {
   const map = new BoundedExpiryMap<string>(context.maxEntries);
   return {
-    async issue(record: IssuedChallenge): Promise<void> {
+    async issue(record: IssuedChallenge, now?: number): Promise<void> {
       assertIssuedChallenge(record);
+      if (now !== undefined) assertTime('now', now);
       assertOpen(context);
+      if (now !== undefined) observeNow(context, now);
       if (map.live(record.challenge, context.latestNow) !== undefined) {
         throw new StoreError('challenge_exists', 'This challenge value is already stored');
       }

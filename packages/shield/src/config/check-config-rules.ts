@@ -26,7 +26,9 @@ export interface RuleInput {
       audiences: string[];
       tokenTtlSeconds: number;
       evidence: EvidenceType[];
-      debugTokens: { scope?: { audiences?: string[] | undefined } | undefined }[];
+      ios?: { teamId: string; bundleIds: string[]; environments: string[] } | undefined;
+      android?: { packageName: string; signingCertSha256: string[] } | undefined;
+      debugTokens: { sha256: string; scope?: { audiences?: string[] | undefined } | undefined }[];
     }
   >;
   secrets: Record<string, string>;
@@ -60,6 +62,51 @@ function checkApps(config: RuleInput, ctx: IssueSink): void {
           });
         }
       });
+    });
+  }
+}
+
+/**
+ * No two apps accept the same device identity (App Attest App ID and environment, Android package
+ * and signer, debug credential): otherwise a client could present its evidence to whichever app
+ * has the weaker policy or the wider audiences.
+ */
+function checkIdentitiesUnique(config: RuleInput, ctx: IssueSink): void {
+  const owners = new Map<string, string>();
+  const claim = (key: string, appId: string, path: PropertyKey[], what: string): void => {
+    const owner = owners.get(key);
+    if (owner === undefined) {
+      owners.set(key, appId);
+    } else if (owner !== appId) {
+      reportIssue(ctx, {
+        path: ['apps', appId, ...path],
+        code: 'value_conflict',
+        message: `app ${appId} accepts ${what} that app ${owner} accepts too`,
+        fix: 'give each app its own identity (or merge the two apps)',
+      });
+    }
+  };
+  for (const [appId, app] of Object.entries(config.apps)) {
+    for (const bundleId of app.ios?.bundleIds ?? []) {
+      for (const environment of app.ios?.environments ?? []) {
+        claim(
+          `ios:${app.ios?.teamId}.${bundleId}:${environment}`,
+          appId,
+          ['ios', 'bundleIds'],
+          `the App Attest App ID ${app.ios?.teamId}.${bundleId} (${environment})`,
+        );
+      }
+    }
+    for (const digest of app.android?.signingCertSha256 ?? []) {
+      claim(
+        `android:${app.android?.packageName}:${digest}`,
+        appId,
+        ['android', 'signingCertSha256'],
+        `the Android package ${app.android?.packageName} with this signer`,
+      );
+    }
+    app.debugTokens.forEach((token, index) => {
+      claim(`debug:${token.sha256}`, appId, ['debugTokens', index, 'sha256'], 'this debug credential');
     });
   }
 }
@@ -202,6 +249,7 @@ export function checkConfigRules(config: RuleInput, ctx: IssueSink): void {
     });
   }
   checkApps(config, ctx);
+  checkIdentitiesUnique(config, ctx);
   checkLimits(config, ctx);
   checkRoutes(config, ctx);
 }

@@ -1,3 +1,4 @@
+export { decodeBase64, encodeBase64, encodeBase64Url } from './base64.js';
 export type { ErrorCode, Problem } from './error-codes.js';
 export { ERROR_CODES, isErrorCode, problemType } from './error-codes.js';
 export {

@@ -1,4 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js';
+import { decodeBase64, encodeBase64Url } from './base64.js';
 
 /**
  * Per-request proofs (protocol §4): the message a device key signs, the `Portcullis-Proof`
@@ -64,10 +65,6 @@ export type ParsedProofHeader =
   | { ok: true; timestampMs: number; signature: Uint8Array }
   | { ok: false; refusal: ProofHeaderRefusal };
 
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const DECODE = new Int8Array(128).fill(-1);
-for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
-
 const TIMESTAMP = /^(?:0|[1-9][0-9]{0,15})$/;
 const VERSION_TAG = /^v[0-9]+$/;
 /** RFC 9110 `token` characters: what a method may be made of. */
@@ -76,51 +73,6 @@ const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}$/;
 const VISIBLE = /^[\x21-\x7e]+$/;
 /** Visible ASCII and inner spaces: an Authorization value as HTTP delivers it (no outer whitespace). */
 const AUTHORIZATION = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
-
-function encodeBase64Url(bytes: Uint8Array): string {
-  let out = '';
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!;
-  }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i]! << 16;
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]!;
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]!;
-  }
-  return out;
-}
-
-/**
- * Decodes unpadded base64url, or returns undefined for anything that is not the one canonical
- * spelling of its bytes: padding, `+` `/`, whitespace, a dangling character, non-zero unused bits.
- */
-function decodeBase64UrlCanonical(text: string): Uint8Array | undefined {
-  if (text.length % 4 === 1) return undefined;
-  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
-  let bits = 0;
-  let value = 0;
-  let at = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    const digit = code < 128 ? DECODE[code]! : -1;
-    if (digit < 0) return undefined;
-    value = (value << 6) | digit;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[at++] = (value >> bits) & 0xff;
-      value &= (1 << bits) - 1;
-    }
-  }
-  // The unused low bits of the last character must be zero, or two spellings would decode alike.
-  if (value !== 0) return undefined;
-  return out;
-}
 
 /** Bytes of a string already checked to be ASCII. */
 function asciiBytes(text: string): Uint8Array {
@@ -270,7 +222,7 @@ export function parseProofHeader(value: string): ParsedProofHeader {
   const timestampMs = Number(ts);
   if (!Number.isSafeInteger(timestampMs)) return { ok: false, refusal: 'timestamp' };
   if (sig.length === 0) return { ok: false, refusal: 'signature' };
-  const signature = decodeBase64UrlCanonical(sig);
+  const signature = decodeBase64(sig, { urlSafe: true });
   if (signature === undefined || signature.length === 0 || signature.length > MAX_PROOF_SIGNATURE_BYTES) {
     return { ok: false, refusal: 'signature' };
   }

@@ -1,4 +1,4 @@
-import { decodeBase64, encodeBase64 } from '../base64.js';
+import { decodeBase64, encodeBase64 } from '@portcullis/protocol';
 import type { ClientErrorCode } from '../client-error-codes.js';
 import { PortcullisError } from '../portcullis-error.js';
 

@@ -1,7 +1,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Evidence } from '@portcullis/protocol';
-import { encodeBase64Url } from '../base64.js';
+import { encodeBase64Url } from '@portcullis/protocol';
 import { PortcullisError } from '../portcullis-error.js';
 import type { AttestationProvider } from './attestation-provider.js';
 import { bridgeBase64, bridgeBytes } from './bridge-failure.js';

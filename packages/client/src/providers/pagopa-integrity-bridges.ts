@@ -1,4 +1,4 @@
-import { decodeBase64 } from '../base64.js';
+import { decodeBase64 } from '@portcullis/protocol';
 import type { ClientErrorCode } from '../client-error-codes.js';
 import { PortcullisError } from '../portcullis-error.js';
 import { bridgeFailure } from './bridge-failure.js';

@@ -33,7 +33,9 @@ test('F-05: two gateways sharing Redis; the same proof sent to both at once, 200
   const gateways: Awaited<ReturnType<typeof startProofGateway>>[] = [];
   try {
     for (let i = 0; i < 2; i++) {
-      const stores = await createRedisStores({ url: REDIS_URL, keyPrefix: prefix });
+      // A generous timeout: this measures exactness under concurrency, not outage handling, and a
+      // busy 2-core machine can delay a reply past the 500 ms default.
+      const stores = await createRedisStores({ url: REDIS_URL, keyPrefix: prefix, commandTimeoutMs: 5000 });
       redis.push(stores);
       const check = createProofCheck({
         devices: memory.devices,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { decodeBase64, encodeBase64, encodeBase64Url } from './base64.js';
+import { decodeBase64, encodeBase64, encodeBase64Url } from '../src/base64.js';
 
 test('encodes like Buffer, in both alphabets', () => {
   fc.assert(

@@ -142,3 +142,29 @@ test('a flood smaller than the token cache cannot show flatness', () => {
   const grown = evaluateTargets(inputs({ flood: { ...FLOOD, growthAfterFirstPhasePercent: 25 } }));
   assert.equal(row(grown, 'flood-rss-flat').pass, false);
 });
+
+test('limit and proof ratios compare each setup with its own baseline, and are null without it', () => {
+  const rows = evaluateTargets(
+    inputs({
+      setups: [
+        setup('portcullis-memory', 4000),
+        setup('portcullis-sqlite', 2000),
+        setup('portcullis-nolimits', 5000),
+        setup('portcullis-redis-limits', 2500),
+        setup('portcullis-memory-proof', 1000),
+        setup('portcullis-sqlite-proof', 1500),
+        setup('portcullis-redis-proof', null),
+      ],
+    }),
+  );
+  const value = (id: string) => rows.find((row) => row.id === id);
+  assert.equal(value('limits-memory-vs-nolimits')?.value, 0.8);
+  assert.equal(value('limits-redis-vs-nolimits')?.value, 0.5);
+  assert.equal(value('proof-vs-token-memory')?.value, 0.25);
+  assert.equal(value('proof-vs-token-sqlite')?.value, 0.75);
+  assert.equal(value('proof-vs-token-redis')?.value, null);
+  for (const id of ['limits-memory-vs-nolimits', 'proof-vs-token-redis']) {
+    assert.equal(value(id)?.target, 'report');
+    assert.equal(value(id)?.pass, null);
+  }
+});

@@ -192,6 +192,31 @@ export function evaluateTargets(results: Inputs): TargetResult[] {
     ratio(rps('portcullis-sqlite'), rps('portcullis-memory')),
   );
   report(
+    'limits-memory-vs-nolimits',
+    'Limits on, memory store: Portcullis (memory store) rps / the same route without its limits rps',
+    ratio(rps('portcullis-memory'), rps('portcullis-nolimits')),
+  );
+  report(
+    'limits-redis-vs-nolimits',
+    'Limits on, Redis limit store: Portcullis (Redis + PostgreSQL store) rps / memory store without limits rps',
+    ratio(rps('portcullis-redis-limits'), rps('portcullis-nolimits')),
+  );
+  report(
+    'proof-vs-token-memory',
+    'Proof route / token-only route, memory replay store: proof setup rps / Portcullis (memory store) rps',
+    ratio(rps('portcullis-memory-proof'), rps('portcullis-memory')),
+  );
+  report(
+    'proof-vs-token-sqlite',
+    'Proof route / token-only route, SQLite replay store: proof setup rps / Portcullis (SQLite store) rps',
+    ratio(rps('portcullis-sqlite-proof'), rps('portcullis-sqlite')),
+  );
+  report(
+    'proof-vs-token-redis',
+    'Proof route / token-only route, Redis replay store: proof setup rps / Portcullis (Redis + PostgreSQL store) rps',
+    ratio(rps('portcullis-redis-proof'), rps('portcullis-redis-limits')),
+  );
+  report(
     'nginx-vs-bare-proxy',
     'nginx (one core) rps / bare Node proxy rps',
     ratio(rps('nginx'), rps('bare-proxy')),

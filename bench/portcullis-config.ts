@@ -10,11 +10,21 @@ import {
 export interface PortcullisConfigOptions {
   /** Port of the upstream on 127.0.0.1. */
   upstreamPort: number;
-  /** Store of this setup: memory (one process only) or an SQLite file. */
-  store: { kind: 'memory' } | { kind: 'sqlite'; path: string };
+  /** Store of this setup: memory (one process only), an SQLite file, or Redis and PostgreSQL. */
+  store:
+    | { kind: 'memory' }
+    | { kind: 'sqlite'; path: string }
+    | { kind: 'redis+postgres'; redisUrl: string; postgresUrl: string };
   /** Key directory shared by every Portcullis setup of the run, so one token serves them all. */
   keysDir: string;
+  /** Count the per-device and per-IP limits on the measured routes (default true). */
+  limits?: boolean;
+  /** Add {@link PROOF_PATH}: the measured route again, with a per-request proof required. */
+  proofRoute?: boolean;
 }
+
+/** Path of the proof-protected copy of the measured route (the upstream sees BENCH_PATH). */
+export const PROOF_PATH = '/proof/items';
 
 /** Route id of the probe that shows whether route limits are enforced (2 requests per hour). */
 export const LIMIT_PROBE_PATH = '/probe/limited';
@@ -31,8 +41,27 @@ export function portcullisConfigText(options: PortcullisConfigOptions): string {
   const store =
     options.store.kind === 'memory'
       ? '{ kind: memory }'
-      : `{ kind: sqlite, path: ${JSON.stringify(options.store.path)} }`;
+      : options.store.kind === 'sqlite'
+        ? `{ kind: sqlite, path: ${JSON.stringify(options.store.path)} }`
+        : `{ kind: redis+postgres, redisUrl: ${JSON.stringify(options.store.redisUrl)}, postgresUrl: ${JSON.stringify(options.store.postgresUrl)} }`;
   const upstream = `http://127.0.0.1:${options.upstreamPort}`;
+  const limits =
+    options.limits === false
+      ? ''
+      : `
+    limits:
+      - { per: device, max: ${DEVICE_LIMIT_MAX}, window: 1h }
+      - { per: ip, max: ${DEVICE_LIMIT_MAX}, window: 1h }`;
+  const proofRoute =
+    options.proofRoute === true
+      ? `
+  - id: items-proof
+    match: { methods: [GET], path: /proof/** }
+    upstream: ${upstream}/api
+    stripPrefix: /proof
+    require: { token: true, apps: [${BENCH_APP}], proof: true }${limits}
+    inject: { headers: { ${PROVIDER_HEADER}: "\${secret:provider}" } }`
+      : '';
   return `# Written by bench/run.ts for one benchmark run.
 issuer: ${BENCH_ISSUER}
 instanceId: bench
@@ -52,11 +81,8 @@ routes:
   - id: items
     match: { methods: [GET], path: /api/** }
     upstream: ${upstream}
-    require: { token: true, apps: [${BENCH_APP}] }
-    limits:
-      - { per: device, max: ${DEVICE_LIMIT_MAX}, window: 1h }
-      - { per: ip, max: ${DEVICE_LIMIT_MAX}, window: 1h }
-    inject: { headers: { ${PROVIDER_HEADER}: "\${secret:provider}" } }
+    require: { token: true, apps: [${BENCH_APP}] }${limits}
+    inject: { headers: { ${PROVIDER_HEADER}: "\${secret:provider}" } }${proofRoute}
   - id: limit-probe
     match: { methods: [GET], path: ${LIMIT_PROBE_PATH} }
     upstream: ${upstream}/api

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,12 +11,28 @@ import { BENCH_APP, BENCH_AUDIENCE, BENCH_ISSUER, BENCH_PATH, PROVIDER_HEADER } 
 import { evaluateTargets } from './evaluate-targets.js';
 import { autocannonTool, type LoadTool, runLoad } from './load/run-load.js';
 import { nginxConfigText } from './nginx-config.js';
-import { LIMIT_PROBE_MAX, LIMIT_PROBE_PATH, portcullisConfigText } from './portcullis-config.js';
+import {
+  LIMIT_PROBE_MAX,
+  LIMIT_PROBE_PATH,
+  type PortcullisConfigOptions,
+  PROOF_PATH,
+  portcullisConfigText,
+} from './portcullis-config.js';
 import { probeTools } from './probe-tools.js';
 import { createProcessGroup, type ProcessGroup, type StartedProcess } from './process-group.js';
 import { readProcessTree, sampleTreeRss } from './process-stats.js';
 import { runMicroBenchmarks } from './run-micro-benchmarks.js';
-import type { BenchResults, BenchSettings, FloodResult, RunFigures, SetupId, SetupResult } from './types.js';
+import { signProofs } from './sign-proofs.js';
+import {
+  type BenchResults,
+  type BenchSettings,
+  type FloodResult,
+  type RunFigures,
+  type SetupId,
+  type SetupResult,
+  SHORT_SETUP_IDS,
+  SHORT_SETUP_SECONDS,
+} from './types.js';
 
 /** Entries of the shield's verified-token cache (createShield: `cache: { maxEntries: 10_000 }`). */
 export const TOKEN_CACHE_ENTRIES = 10_000;
@@ -24,12 +40,23 @@ export const TOKEN_CACHE_ENTRIES = 10_000;
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MB = 1024 * 1024;
+/** Redis and PostgreSQL of the redis+postgres setups (both on loopback). */
+export const BENCH_REDIS_URL = 'redis://127.0.0.1:6379';
+export const BENCH_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+/** Proofs signed for a proof setup's first run, per second of load (later runs: 1.5x the rps seen). */
+const FIRST_PROOF_RATE = 15_000;
 
 interface RunningSetup {
   id: SetupId;
   label: string;
   description: string;
   url: string;
+  /** Path the load requests (the proof setups' own route). */
+  path: string;
+  /** Proof setups: each request needs its own pre-signed proof. */
+  proofs: boolean;
+  /** Requests per second of its latest run, warm-up included (sizes the next batch of proofs). */
+  lastRps: number | null;
   headers: Record<string, string>;
   process: StartedProcess;
   peakRssBytes: number;
@@ -66,6 +93,20 @@ function get(url: string, headers: Record<string, string>): Promise<number> {
   });
 }
 
+/** True when something accepts TCP connections on 127.0.0.1:`port` within a second. */
+function reachable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port, timeout: 1000 });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
+}
+
 function tsxScript(path: string, nodeArgs: readonly string[] = []): { command: string; args: string[] } {
   return { command: process.execPath, args: [...nodeArgs, '--import', 'tsx', join(BENCH_DIR, path)] };
 }
@@ -79,13 +120,14 @@ async function mintTokens(
   prefix: string,
   count: number,
   from = 0,
+  plt: 'ios' | 'android' = 'ios',
 ): Promise<string[]> {
   const tokens: string[] = [];
   for (let i = from; i < from + count; i++) {
     const minted = await issuer.issue({
       sub: BENCH_APP,
       aud: [BENCH_AUDIENCE],
-      plt: 'ios',
+      plt,
       lvl: 'hardware',
       cnf: { kid: `${prefix}-${i}`, jwk },
       ttlSeconds: 3600,
@@ -145,6 +187,32 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
     const { x = '', y = '' } = devicePublicKey.export({ format: 'jwk' });
     const deviceJwk: DeviceJwk = { kty: 'EC', crv: 'P-256', x, y };
     const [token = ''] = await mintTokens(issuer, deviceJwk, 'bench-device', 1);
+    // The proof setups' device: an Android software key (DER ECDSA proofs, no counter to keep in
+    // order under concurrent load). Its key id is new each run: the Redis and PostgreSQL stores
+    // outlive the run and keep the first key registered under an id.
+    const proofKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const proofJwkParts = proofKeys.publicKey.export({ format: 'jwk' });
+    const proofJwk: DeviceJwk = {
+      kty: 'EC',
+      crv: 'P-256',
+      x: proofJwkParts.x ?? '',
+      y: proofJwkParts.y ?? '',
+    };
+    const proofPrefix = `proof-${randomBytes(6).toString('hex')}`;
+    const [proofToken = ''] = await mintTokens(issuer, proofJwk, proofPrefix, 1, 0, 'android');
+    let proofCounter = 0;
+    const nextProofs = (count: number) => {
+      const lines = signProofs({
+        privateKey: proofKeys.privateKey,
+        token: proofToken,
+        path: PROOF_PATH,
+        count,
+        timestampMs: Date.now(),
+        from: proofCounter,
+      });
+      proofCounter += count;
+      return lines;
+    };
     // The flood goes to the SQLite shield (the default store) when it runs, else the memory one.
     const floodSetup: SetupId | null =
       settings.flood.phases === 0
@@ -164,6 +232,7 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
           ['limit-probe', 1],
           ...(flood ? [['flood-device', settings.flood.tokensPerPhase * settings.flood.phases]] : []),
         ],
+        android: [[`${proofPrefix}-0`, proofJwk]],
       });
     const publicKeyFile = join(dir, 'token-key.pem');
     const verification = keys.verificationKeys()[0];
@@ -200,12 +269,25 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
       description: string,
       start: () => Promise<{ process: StartedProcess; url: string }>,
       headers: Record<string, string> = proxyHeaders,
+      proofs = false,
     ) => {
       if (!want.has(id)) return;
       starts.push(
         start().then(
           ({ process: child, url }) => {
-            running.push({ id, label, description, url, headers, process: child, peakRssBytes: 0, runs: [] });
+            running.push({
+              id,
+              label,
+              description,
+              url,
+              path: proofs ? PROOF_PATH : BENCH_PATH,
+              proofs,
+              lastRps: null,
+              headers: proofs ? { 'portcullis-token': proofToken } : headers,
+              process: child,
+              peakRssBytes: 0,
+              runs: [],
+            });
           },
           (error: unknown) => {
             const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
@@ -233,9 +315,10 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
       };
     const portcullis = (
       name: string,
-      store: 'memory' | 'sqlite',
+      store: 'memory' | 'sqlite' | 'redis+postgres',
       workers: number,
       cpus: string | undefined,
+      routes: Pick<PortcullisConfigOptions, 'limits' | 'proofRoute'> = {},
     ) => {
       const dataDir = join(dir, name);
       mkdirSync(dataDir, { recursive: true });
@@ -245,8 +328,13 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
         portcullisConfigText({
           upstreamPort,
           store:
-            store === 'memory' ? { kind: 'memory' } : { kind: 'sqlite', path: join(dataDir, 'shield.db') },
+            store === 'memory'
+              ? { kind: 'memory' }
+              : store === 'sqlite'
+                ? { kind: 'sqlite', path: join(dataDir, 'shield.db') }
+                : { kind: 'redis+postgres', redisUrl: BENCH_REDIS_URL, postgresUrl: BENCH_POSTGRES_URL },
           keysDir,
+          ...routes,
         }),
       );
       return node(
@@ -313,6 +401,50 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
       `the same checks with the default embedded store (an audit row per request); ${pinned}`,
       portcullis('portcullis-sqlite', 'sqlite', 1, sutCpus),
     );
+    const short = `measured in the first round only, ${Math.min(settings.durationSeconds, SHORT_SETUP_SECONDS)} s`;
+    add(
+      'portcullis-nolimits',
+      'Portcullis (memory store, no limits)',
+      `portcullis-memory with the measured route's per-device and per-IP limits removed; ${pinned}; ${short}`,
+      portcullis('portcullis-nolimits', 'memory', 1, sutCpus, { limits: false }),
+    );
+    const redisUp = (await reachable(6379)) && (await reachable(5432));
+    const redisNote = `Redis (${BENCH_REDIS_URL}) or PostgreSQL (${BENCH_POSTGRES_URL}) unreachable`;
+    for (const id of ['portcullis-redis-limits', 'portcullis-redis-proof'] as const) {
+      if (want.has(id) && !redisUp) {
+        skipped.set(id, redisNote);
+        log(`${id}: ${redisNote}`);
+      }
+    }
+    if (redisUp) {
+      add(
+        'portcullis-redis-limits',
+        'Portcullis (Redis + PostgreSQL store)',
+        `the same checks, limits counted in Redis (${BENCH_REDIS_URL}), devices and audit in PostgreSQL; ${pinned}; ${short}`,
+        portcullis('portcullis-redis-limits', 'redis+postgres', 1, sutCpus),
+      );
+    }
+    // Proof setups: the measured route again with require.proof, each request with its own proof.
+    const proofStores = [
+      ['portcullis-memory-proof', 'memory', 'memory store'],
+      ['portcullis-sqlite-proof', 'sqlite', 'SQLite store'],
+      ['portcullis-redis-proof', 'redis+postgres', 'Redis + PostgreSQL store'],
+    ] as const;
+    for (const [id, store, name] of proofStores) {
+      if (store === 'redis+postgres' && !redisUp) continue;
+      if (want.has(id) && loadTool.kind !== 'wrk') {
+        skipped.set(id, 'needs wrk (a distinct pre-signed proof per request comes from a wrk Lua script)');
+        continue;
+      }
+      add(
+        id,
+        `Portcullis (${name}, proof route)`,
+        `the measured route with a per-request proof (Android software device, DER ECDSA P-256, one pre-signed proof per request, replay store: ${name}); ${pinned}; ${short}`,
+        portcullis(id, store, 1, sutCpus, { proofRoute: true }),
+        proxyHeaders,
+        true,
+      );
+    }
     if (cores >= 2) {
       add(
         'portcullis-cluster',
@@ -349,27 +481,54 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
 
     // Every setup must answer the benchmark request with 200 before it is measured.
     for (const setup of [...running]) {
-      const status = await get(`${setup.url}${BENCH_PATH}`, setup.headers).catch(() => 0);
+      const [line = ''] = setup.proofs ? nextProofs(1) : [];
+      const [target = BENCH_PATH, proof] = setup.proofs ? line.split(' ') : [BENCH_PATH];
+      const headers = proof === undefined ? setup.headers : { ...setup.headers, 'portcullis-proof': proof };
+      const status = await get(`${setup.url}${target}`, headers).catch(() => 0);
       if (status !== 200) {
         skipped.set(setup.id, `answered ${status} instead of 200 before the load`);
         running.splice(running.indexOf(setup), 1);
         if (setup.id !== 'upstream') await setup.process.stop();
       }
     }
-    const shield = running.find((setup) => setup.id.startsWith('portcullis-'));
+    const shield = running.find(
+      (setup) => setup.id === 'portcullis-memory' || setup.id === 'portcullis-sqlite',
+    );
     if (shield !== undefined) checks = await probeChecks(shield.url, token, issuer, deviceJwk);
     log(`checks: ${JSON.stringify(checks)}`);
 
     // Warm-up, then interleaved rounds: a slow minute on the shared machine hits every setup.
-    const load = (setup: RunningSetup, seconds: number) =>
-      runLoad(group, loadTool, {
-        url: `${setup.url}${BENCH_PATH}`,
+    const proofsFile = join(dir, 'proofs.txt');
+    const load = async (setup: RunningSetup, seconds: number) => {
+      if (setup.proofs) {
+        // Signed now, before the timed run: enough for the rate seen so far (the warm-up's, else a
+        // generous first guess); a thread that runs out sends an empty proof, counted as non-2xx.
+        const rate = setup.lastRps === null ? FIRST_PROOF_RATE : Math.max(1000, setup.lastRps * 1.5);
+        writeFileSync(
+          proofsFile,
+          `${nextProofs(Math.ceil(rate * Math.max(1, Math.round(seconds)))).join('\n')}\n`,
+        );
+      }
+      const figures = await runLoad(group, loadTool, {
+        url: `${setup.url}${setup.path}`,
         headers: setup.headers,
         durationSeconds: seconds,
         connections: settings.connections,
         threads: settings.threads,
         cpus: loadCpus,
+        ...(setup.proofs
+          ? {
+              script: {
+                path: join(BENCH_DIR, 'load', 'proof-requests.lua'),
+                args: [proofsFile, String(settings.threads)],
+              },
+            }
+          : {}),
       });
+      setup.lastRps = figures.rps;
+      return figures;
+    };
+    const isShort = (setup: RunningSetup) => SHORT_SETUP_IDS.includes(setup.id);
     if (settings.warmupSeconds > 0) {
       for (const setup of running) {
         log(`warm-up ${setup.id}`);
@@ -377,12 +536,17 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
       }
     }
     for (let round = 0; round < settings.repetitions; round++) {
-      const order = running.map((_, i) => running[(i + round) % running.length]!);
+      const order = running
+        .map((_, i) => running[(i + round) % running.length]!)
+        .filter((setup) => round === 0 || !isShort(setup));
       for (const setup of order) {
         const before = readProcessTree(setup.process.pid);
         const sampler = sampleTreeRss(setup.process.pid);
         const began = process.hrtime.bigint();
-        const figures = await load(setup, settings.durationSeconds);
+        const figures = await load(
+          setup,
+          isShort(setup) ? Math.min(settings.durationSeconds, SHORT_SETUP_SECONDS) : settings.durationSeconds,
+        );
         const seconds = Number(process.hrtime.bigint() - began) / 1e9;
         setup.peakRssBytes = Math.max(setup.peakRssBytes, sampler.stop());
         const after = readProcessTree(setup.process.pid);

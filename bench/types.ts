@@ -11,10 +11,30 @@ export const SETUP_IDS = [
   'nginx',
   'portcullis-memory',
   'portcullis-sqlite',
+  'portcullis-nolimits',
+  'portcullis-redis-limits',
+  'portcullis-memory-proof',
+  'portcullis-sqlite-proof',
+  'portcullis-redis-proof',
   'portcullis-cluster',
   'nginx-cluster',
 ] as const;
 export type SetupId = (typeof SETUP_IDS)[number];
+
+/**
+ * Setups that only feed a ratio of two setups (limits on / off, proof / token only): each is
+ * measured in the first round only, for at most {@link SHORT_SETUP_SECONDS} (keeps the default
+ * run's length reasonable).
+ */
+export const SHORT_SETUP_IDS: readonly SetupId[] = [
+  'portcullis-nolimits',
+  'portcullis-redis-limits',
+  'portcullis-memory-proof',
+  'portcullis-sqlite-proof',
+  'portcullis-redis-proof',
+];
+/** Longest measured run of a {@link SHORT_SETUP_IDS} setup, seconds. */
+export const SHORT_SETUP_SECONDS = 5;
 
 export interface BenchSettings {
   mode: BenchMode;

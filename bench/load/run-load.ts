@@ -17,6 +17,11 @@ export interface LoadOptions {
   threads: number;
   /** CPU list the load tool is pinned to, or undefined. */
   cpus: string | undefined;
+  /**
+   * A wrk Lua script and its arguments (wrk only: autocannon's CLI cannot vary a header per
+   * request, so {@link runLoad} throws for it).
+   */
+  script?: { path: string; args: string[] };
 }
 
 /** autocannon's CLI script and version, from node_modules. */
@@ -42,6 +47,7 @@ export async function runLoad(
   const seconds = Math.max(1, Math.round(options.durationSeconds));
   const headerArgs = Object.entries(options.headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
   if (tool.kind === 'wrk') {
+    const script = options.script === undefined ? [] : ['-s', options.script.path];
     const stdout = await group.run({
       name: 'wrk',
       command: 'wrk',
@@ -52,14 +58,17 @@ export async function runLoad(
         '--latency',
         '--timeout',
         '5s',
+        ...script,
         ...headerArgs,
         options.url,
+        ...(options.script === undefined ? [] : ['--', ...options.script.args]),
       ],
       cpus: options.cpus,
       timeoutMs: (seconds + 30) * 1000,
     });
     return parseWrkOutput(stdout);
   }
+  if (options.script !== undefined) throw new TypeError('a load script needs wrk');
   const stdout = await group.run({
     name: 'autocannon',
     command: process.execPath,

@@ -25,6 +25,8 @@ interface DeviceSeed {
   jwk: JsonWebKeyLike;
   /** [key id prefix, count]: key ids are `${prefix}-${i}` for i below count. */
   kids: [string, number][];
+  /** Android devices (their own key) that sign per-request proofs: [key id, public key]. */
+  android?: [string, JsonWebKeyLike][];
 }
 
 async function registerDevices(stores: Stores, seed: DeviceSeed): Promise<void> {
@@ -43,6 +45,19 @@ async function registerDevices(stores: Stores, seed: DeviceSeed): Promise<void> 
         firstSeen: now,
       });
     }
+  }
+  for (const [keyId, publicKeyJwk] of seed.android ?? []) {
+    await stores.devices.register({
+      keyId,
+      appId: BENCH_APP,
+      platform: 'android',
+      level: 'hardware',
+      publicKeyJwk,
+      counter: 0,
+      receipt: null,
+      testRoot: false,
+      firstSeen: now,
+    });
   }
 }
 

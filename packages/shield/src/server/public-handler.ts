@@ -111,6 +111,7 @@ export function createPublicHandler(options: PublicHandlerOptions) {
     let reason: string | null = null;
     let decision: AuditRecord['decision'] = 'allow';
     let keyId: string | undefined;
+    let bodyRead = false;
     try {
       // Node keeps the first of two Content-Type or Authorization headers; another hop may keep
       // the last. The gateway refuses such requests, and so do the shield's own endpoints.
@@ -122,6 +123,7 @@ export function createPublicHandler(options: PublicHandlerOptions) {
       }
       expectContinue.release(req, res);
       const raw = await readJsonBody(req, options.maxAttestBodyBytes);
+      bodyRead = true;
       const parsed = endpoint.schema.safeParse(raw);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
@@ -163,7 +165,9 @@ export function createPublicHandler(options: PublicHandlerOptions) {
         ...(failure.retryAfter !== undefined ? { retryAfter: failure.retryAfter } : {}),
         // Only our own validation messages are shown; verifier messages stay in the audit log.
         ...(failure.code === 'bad_request' ? { detail: failure.message } : {}),
-        ...(failure.code === 'payload_too_large' ? { headers: { connection: 'close' } } : {}),
+        // Refused before its body was read: the rest of it is still on the wire, so the
+        // connection is closed rather than left half-read.
+        ...(!bodyRead ? { headers: { connection: 'close' } } : {}),
       });
     } finally {
       options.audit({

@@ -49,7 +49,7 @@ const keyAttestationSchema = z
       .enum(['strict', 'lenient'])
       .default('strict')
       .describe(
-        'strict: TEE or StrongBox, verified boot, locked bootloader; lenient: a hardware-backed key (TEE or StrongBox) only. Keys below override.',
+        'strict: TEE or StrongBox, verified boot, locked bootloader; lenient: a hardware-backed key (TEE or StrongBox) only, and a device without verified boot and a locked bootloader gets level basic (its OS vouches for the app). Keys below override.',
       ),
     minSecurityLevel: z
       .enum(SECURITY_LEVELS)

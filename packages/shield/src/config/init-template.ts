@@ -93,8 +93,9 @@ apps: {}
       ## SHA-256 of the app signing certificate (Play Console, App integrity).
       signingCertSha256:
         - ${yamlText(android.signingCertSha256)}
-      ## strict: TEE or StrongBox keys, verified boot and a locked bootloader. lenient drops all
-      ## three; each can also be set on its own (minSecurityLevel, requireVerifiedBoot, ...).
+      ## strict: TEE or StrongBox keys, verified boot and a locked bootloader. lenient drops the
+      ## last two, and the devices it lets in get level basic (their OS could name any app); each
+      ## can also be set on its own (minSecurityLevel, requireVerifiedBoot, ...).
       keyAttestation:
         policy: strict
         # minOsPatchLevel: 202401

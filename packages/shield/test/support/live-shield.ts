@@ -81,6 +81,10 @@ export async function startLiveShield(
     mode?: 'development' | 'production';
     overrides?: ShieldOverrides;
     extraYaml?: string;
+    /** The `shop` app's `android.keyAttestation` (YAML flow mapping); default the strict policy. */
+    androidKeyAttestation?: string;
+    /** `trust.androidRevocation` (YAML flow mapping); default an empty status list file. */
+    androidRevocation?: string;
   } = {},
 ): Promise<LiveShield> {
   const dir = await mkdtemp(join(tmpdir(), 'portcullis-test-'));
@@ -96,7 +100,7 @@ issuer: https://shield.test.example
 store: ${options.store === 'sqlite' ? `{ kind: sqlite, path: ${join(dir, 'db.sqlite')} }` : '{ kind: memory }'}
 keys: { dir: ${join(dir, 'keys')} }
 logging: { level: info }
-trust: { androidRevocation: { file: ${statusList} } }
+trust: { androidRevocation: ${options.androidRevocation ?? `{ file: ${statusList} }`} }
 apps:
   shop:
     audiences: [shop-api]
@@ -104,7 +108,7 @@ apps:
     android:
       packageName: com.example.shop
       signingCertSha256: ["${ANDROID_SIGNING_DIGEST}"]
-    debugTokens:
+${options.androidKeyAttestation === undefined ? '' : `      keyAttestation: ${options.androidKeyAttestation}\n`}    debugTokens:
       - { name: ci, sha256: "${createHash('sha256').update(DEBUG_CREDENTIAL).digest('hex')}", expires: 2099-01-01 }
   other:
     audiences: [other-api]

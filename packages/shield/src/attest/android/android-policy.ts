@@ -103,7 +103,9 @@ export function strictAndroidPolicy(app: AndroidAppIdentity): AndroidKeyAttestat
 
 /**
  * The lenient preset: a hardware-backed key (TEE or StrongBox) is enough; unlocked or unverified
- * devices are accepted at level `device`. Use it where users with custom ROMs are welcome.
+ * devices are accepted at level `basic`, because their OS reports the app identity unchecked (any
+ * app could claim to be yours). Use it where users with custom ROMs are welcome and a route's
+ * `level` decides what they may call.
  *
  * @throws TypeError naming the option when the identity is not valid.
  * @example lenientAndroidPolicy({ packageName: 'com.example.shop', signingCertSha256: ['FA:C6:...'] })

@@ -493,20 +493,20 @@ describe('mutations of the policy', () => {
     assert.equal(result.evidence.facts['securityLevel'], 'strongbox');
   });
 
-  test('unlocked bootloader: strict refuses, lenient accepts at level device', () => {
+  test('unlocked bootloader: strict refuses, lenient accepts at level basic (the OS reports the app)', () => {
     const chain = der(device({ locked: false }).attest(CHALLENGE));
     refused(verify(chain), 'android_bootloader_unlocked', 'bootloader_locked');
     const result = verify(chain, { policy: lenient });
     assert.ok(result.ok);
-    assert.equal(result.evidence.level, 'device');
+    assert.equal(result.evidence.level, 'basic');
   });
 
-  test('unverified boot: strict refuses, lenient accepts at level device', () => {
+  test('unverified boot: strict refuses, lenient accepts at level basic (the OS reports the app)', () => {
     const chain = der(device({ verifiedBoot: false }).attest(CHALLENGE));
     refused(verify(chain), 'android_boot_unverified', 'verified_boot');
     const result = verify(chain, { policy: lenient });
     assert.ok(result.ok);
-    assert.equal(result.evidence.level, 'device');
+    assert.equal(result.evidence.level, 'basic');
     assert.deepEqual(
       result.steps.filter((s) => s.step === 'verified_boot' || s.step === 'bootloader_locked'),
       [

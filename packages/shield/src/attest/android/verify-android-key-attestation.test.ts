@@ -121,6 +121,7 @@ describe('android/keyattestation chains (Google testdata)', () => {
       assert.equal(evidence.facts['attestationVersion'], version);
       assert.equal(evidence.facts['verifiedBootState'], 'verified');
       assert.equal(evidence.facts['deviceLocked'], true);
+      assert.equal(evidence.facts['appIdentityVerified'], true);
       assert.equal(evidence.facts['packageName'], 'com.google.android.attestation');
       assert.equal(evidence.facts['provisioning'], 'remote');
       assert.equal(evidence.facts['revocationChecked'], true);
@@ -150,7 +151,7 @@ describe('android/keyattestation chains (Google testdata)', () => {
     ['pixel9a-tegu-2026-07-tee-trusted-conf', 'remote'],
   ] as const;
   for (const [name, provisioning] of unlockedEc) {
-    test(`${name}: unlocked test device, strict refuses (boot unverified), lenient accepts at level device`, () => {
+    test(`${name}: unlocked test device, strict refuses (boot unverified), lenient accepts at level basic (app identity unverified)`, () => {
       const c = googleCase(name);
       expectFailure(run(c, strict(c)), 'android_boot_unverified', 'verified_boot');
       expectFailure(
@@ -159,7 +160,8 @@ describe('android/keyattestation chains (Google testdata)', () => {
         'bootloader_locked',
       );
       const evidence = accepted(run(c, lenient(c)));
-      assert.equal(evidence.level, 'device');
+      assert.equal(evidence.level, 'basic');
+      assert.equal(evidence.facts['appIdentityVerified'], false);
       assert.equal(evidence.facts['deviceLocked'], false);
       assert.equal(evidence.facts['verifiedBootState'], 'unverified');
       assert.equal(evidence.facts['provisioning'], provisioning);

@@ -40,9 +40,10 @@ const LEVEL_RANK: Readonly<Record<string, number>> = { software: 0, tee: 1, stro
  * consistent security levels, a GENERATED key, a root of trust; then the policy: package name,
  * signing certificate, app version, security level, verified boot, locked bootloader, patch level.
  *
- * Level: `hardware` for a TEE or StrongBox key on a verified, locked device; `device` for a
- * hardware-backed key otherwise (only under a lenient policy); `basic` for a software key (only
- * when the policy allows software).
+ * Level: `hardware` for a TEE or StrongBox key on a verified, locked device; `basic` for every
+ * other accepted key (an unlocked or unverified device under a lenient policy, whose OS reports
+ * the app identity unchecked; a software key when the policy allows software). Android key
+ * attestation never yields `device`.
  *
  * @throws TypeError when `at` is not a valid Date (a caller bug, not an evidence problem).
  * @example
@@ -248,8 +249,12 @@ export function verifyAndroidKeyAttestation(
     );
   } else log.pass('os_patch_level');
 
-  const assurance: AssuranceLevel =
-    level === 'software' ? 'basic' : verifiedBoot && rootOfTrust.deviceLocked ? 'hardware' : 'device';
+  // The app identity (package, signer) is not measured by the keystore: the OS writes it into
+  // the software-enforced list. Only a verified boot on a locked bootloader makes that OS the
+  // genuine one; an unlocked or custom OS can name any app it likes, so the key proves a device
+  // but not the app, which is `basic`, whatever hardware holds the key.
+  const appIdentityVerified = level !== 'software' && verifiedBoot && rootOfTrust.deviceLocked;
+  const assurance: AssuranceLevel = appIdentityVerified ? 'hardware' : 'basic';
   const facts: EvidenceFacts = {
     securityLevel: level,
     verifiedBootState: rootOfTrust.verifiedBootState,
@@ -260,6 +265,7 @@ export function verifyAndroidKeyAttestation(
     appVersion: app.version,
     provisioning: chain.provisioning,
     revocationChecked: chain.revocationChecked,
+    appIdentityVerified,
   };
   if (patchLevel !== undefined) facts['osPatchLevel'] = patchLevel;
   return {

@@ -1,5 +1,6 @@
 // The public surface of @portcullis/shield: explicit named exports only.
 export type {
+  ComparedValues,
   StepVerdict,
   VerificationFailure,
   VerificationResult,

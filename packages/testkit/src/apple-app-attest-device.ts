@@ -87,8 +87,9 @@ export function createSoftwareAppAttestDevice(
   const rpIdHash = sha256(Buffer.from(appId, 'utf8'));
   let counter = 0;
 
+  // Apple's API takes any Data as clientDataHash (apps normally pass a SHA-256), and so does this.
   const checkHash = (clientDataHash: Uint8Array) => {
-    if (clientDataHash.byteLength !== 32) throw new TypeError('clientDataHash must be a 32-byte SHA-256');
+    if (!(clientDataHash instanceof Uint8Array)) throw new TypeError('clientDataHash must be a Uint8Array');
   };
 
   return {

@@ -39,7 +39,16 @@ export interface VerificationFailure {
   kind: 'invalid' | 'policy' | 'unavailable';
   /** Operator-facing explanation; never contains secrets or raw evidence. */
   message: string;
+  /**
+   * The values the refusing check compared (`{ counter: 3, storedCounter: 7 }`, the top
+   * certificate's subject), for an operator running `portcullis evidence verify`. Never secrets;
+   * the shield does not send them to clients.
+   */
+  compared?: ComparedValues;
 }
+
+/** What a refusing check compared, by name. */
+export type ComparedValues = Readonly<Record<string, string | number | boolean>>;
 
 /**
  * One named verification step and its verdict, in the order performed, so an operator can see
@@ -56,6 +65,13 @@ export type VerificationResult =
   | (VerificationFailure & { steps: StepVerdict[] });
 
 /** Builds a failure (callers add the `steps` performed so far). */
-export function fail(code: string, kind: VerificationFailure['kind'], message: string): VerificationFailure {
-  return { ok: false, code, kind, message };
+export function fail(
+  code: string,
+  kind: VerificationFailure['kind'],
+  message: string,
+  compared?: ComparedValues,
+): VerificationFailure {
+  return compared === undefined
+    ? { ok: false, code, kind, message }
+    : { ok: false, code, kind, message, compared };
 }

@@ -4,6 +4,7 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { createAppAttestTestAuthority, createSoftwareAppAttestDevice } from '@portcullis/testkit';
 import {
   type GoogleKeyDescriptionJson,
   googleCreationTime,
@@ -255,6 +256,221 @@ describe('portcullis evidence verify for Android', () => {
     );
     const lenient = await cli([...c.args, '--policy', 'lenient']);
     assert.equal(lenient.code, 0, lenient.out);
+  });
+});
+
+describe('portcullis evidence verify: exact inputs, any key type, bad input, compared values', () => {
+  const fixtures = new URL('../../test/fixtures/android/keyattestation-google/', import.meta.url).pathname;
+  const googleArgs = (name: string) => {
+    const json = readJsonFixture<GoogleKeyDescriptionJson>(`keyattestation-google/${name}.json`);
+    const app = json.softwareEnforced['attestationApplicationId'] as {
+      packages: { name: string }[];
+      signatures: string[];
+    };
+    return [
+      'evidence',
+      'verify',
+      '--type',
+      'android-key-attestation',
+      '--chain',
+      `@${fixtures}${name}.pem`,
+      '--challenge',
+      json.attestationChallenge,
+      '--at',
+      googleCreationTime(json).toISOString(),
+      '--package',
+      app.packages[0]!.name,
+      '--signing-cert-sha256',
+      Buffer.from(app.signatures[0]!, 'base64').toString('hex'),
+    ];
+  };
+  interface JsonVerdict {
+    accepted: boolean;
+    level?: string;
+    code?: string;
+    compared?: Record<string, string | number | boolean>;
+    facts?: Record<string, string | number | boolean>;
+    notes?: string[];
+    error?: { message: string; fix?: string };
+  }
+
+  test('--challenge is compared as the exact bytes: a binary challenge (Sony Xperia 10 III) is accepted', async () => {
+    // The key attested 32 bytes that are not UTF-8; a text round trip would mangle them.
+    const accepted = await cli([...googleArgs('xperia10iii-2026-06-tee-ec'), '--json']);
+    assert.equal(accepted.code, 0, accepted.out + accepted.err);
+    const verdict = JSON.parse(accepted.out) as JsonVerdict;
+    assert.equal(verdict.level, 'hardware');
+    assert.equal(verdict.facts?.['keyAlgorithm'], 'EC P-256');
+    const text = await cli(googleArgs('xperia10iii-2026-06-tee-ec'));
+    assert.match(text.out, /accepted \(android-key-attestation\) at level hardware/);
+    assert.match(text.out, /pass +challenge/);
+  });
+
+  test('an Android chain with an RSA key verifies, the key type is reported with what the shield does', async () => {
+    const args = [...googleArgs('pixel8a-akita-2024-09-tee-rsa'), '--policy', 'lenient'];
+    const result = await cli([...args, '--json']);
+    assert.equal(result.code, 0, result.out + result.err);
+    const verdict = JSON.parse(result.out) as JsonVerdict;
+    assert.equal(verdict.facts?.['keyAlgorithm'], 'RSA 2048');
+    assert.equal(verdict.level, 'basic', 'an unlocked test device');
+    assert.match(verdict.notes?.join(' ') ?? '', /android_key_not_p256/);
+    assert.match((await cli(args)).out, /keyAlgorithm: RSA 2048[\s\S]*note: .*EC P-256/);
+  });
+
+  test('--client-data-hash takes any length Apple accepts (a 16-byte hash from a software device)', async () => {
+    const appId = 'ABCDE12345.com.example.shop';
+    const device = createSoftwareAppAttestDevice({
+      authority: createAppAttestTestAuthority(),
+      appId,
+      environment: 'development',
+    });
+    const clientDataHash = Buffer.alloc(16, 0x5a);
+    await writeFile(
+      join(dir, 'device-key.pem'),
+      createPublicKey({ key: device.publicKeyJwk as never, format: 'jwk' })
+        .export({ type: 'spki', format: 'pem' })
+        .toString(),
+    );
+    const result = await cli([
+      'evidence',
+      'verify',
+      '--type',
+      'apple-assertion',
+      '--app-id',
+      appId,
+      '--public-key',
+      '@device-key.pem',
+      '--assertion',
+      Buffer.from(device.assert(clientDataHash)).toString('base64'),
+      '--client-data-hash',
+      clientDataHash.toString('base64'),
+      '--previous-counter',
+      '0',
+    ]);
+    assert.equal(result.code, 0, result.out + result.err);
+  });
+
+  test('refusals print the values their check compared', async () => {
+    const vector = loadAppleAssertionVectors()[0]!;
+    await writeFile(
+      join(dir, 'vector-key.pem'),
+      createPublicKey({ key: vector.publicKeyJwk as never, format: 'jwk' })
+        .export({ type: 'spki', format: 'pem' })
+        .toString(),
+    );
+    const assertion = [
+      'evidence',
+      'verify',
+      '--type',
+      'apple-assertion',
+      '--app-id',
+      vector.appId,
+      '--public-key',
+      '@vector-key.pem',
+      '--assertion',
+      Buffer.from(vector.assertion).toString('base64'),
+      '--client-data-hash',
+      Buffer.from(vector.clientDataHash).toString('base64'),
+      '--previous-counter',
+      String(vector.counter + 4),
+    ];
+    const rolledBack = await cli(assertion);
+    assert.equal(rolledBack.code, 1);
+    assert.match(
+      rolledBack.out,
+      new RegExp(`counter: ${vector.counter}\n  storedCounter: ${vector.counter + 4}`),
+    );
+    const json = JSON.parse((await cli([...assertion, '--json'])).out) as JsonVerdict;
+    assert.deepEqual(json.compared, { counter: vector.counter, storedCounter: vector.counter + 4 });
+
+    // A chain to the AOSP software root: the top certificate's subject says whose root it is.
+    const software = await cli([...googleArgs('pixelxl-marlin-2019-10-software-ec'), '--json']);
+    assert.equal(software.code, 1);
+    const root = JSON.parse(software.out) as JsonVerdict;
+    assert.equal(root.code, 'android_root_untrusted');
+    assert.match(String(root.compared?.['topSubject']), /CN=Android Keystore Software Attestation Root/);
+    assert.match(String(root.compared?.['topKeySha256']), /^[0-9a-f]{64}$/);
+
+    const wrongPackage = await cli([
+      ...googleArgs('pixel9a-tegu-2026-02-tee-ec-ecroot'),
+      '--package',
+      'com.attacker.app',
+    ]);
+    assert.equal(wrongPackage.code, 1);
+    assert.match(
+      wrongPackage.out,
+      /attested: com\.google\.android\.attestation\n {2}expected: com\.attacker\.app/,
+    );
+  });
+
+  test('bad input is a usage error (exit 2), printed as JSON under --json', async () => {
+    await writeFile(
+      join(dir, 'not-a-chain.pem'),
+      '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
+    );
+    const chain = await cli([
+      'evidence',
+      'verify',
+      '--type',
+      'android-key-attestation',
+      '--chain',
+      '@not-a-chain.pem',
+      '--challenge',
+      'AAAA',
+      '--json',
+    ]);
+    assert.equal(chain.code, 2, chain.out + chain.err);
+    assert.match((JSON.parse(chain.out) as JsonVerdict).error?.message ?? '', /--chain: certificate 0/);
+    assert.match(chain.err, /--chain: certificate 0/);
+
+    const vector = loadAppleAssertionVectors()[0]!;
+    const badAppId = await cli([
+      'evidence',
+      'verify',
+      '--type',
+      'apple-assertion',
+      '--app-id',
+      'no-team-id',
+      '--public-key',
+      '@vector-key.pem',
+      '--assertion',
+      Buffer.from(vector.assertion).toString('base64'),
+      '--client-data-hash',
+      Buffer.from(vector.clientDataHash).toString('base64'),
+      '--previous-counter',
+      '0',
+      '--json',
+    ]);
+    assert.equal(badAppId.code, 2);
+    assert.match((JSON.parse(badAppId.out) as JsonVerdict).error?.fix ?? '', /TEAMID\.bundle\.id/);
+
+    const badPolicy = await cli([
+      ...googleArgs('pixel9a-tegu-2026-02-tee-ec-ecroot'),
+      '--signing-cert-sha256',
+      'xyz',
+    ]);
+    assert.equal(badPolicy.code, 2, badPolicy.out + badPolicy.err);
+    assert.match(badPolicy.err, /signingCertSha256/);
+
+    const noConfig = await cli([
+      'evidence',
+      'verify',
+      '--type',
+      'play-integrity',
+      '--config',
+      'missing.yaml',
+      '--app-id',
+      'shop',
+      '--token',
+      'x',
+      '--json',
+    ]);
+    assert.equal(noConfig.code, 2);
+    assert.match((JSON.parse(noConfig.out) as JsonVerdict).error?.message ?? '', /missing\.yaml/);
+
+    const noType = await cli(['evidence', 'verify', '--json']);
+    assert.equal(noType.code, 2);
+    assert.match((JSON.parse(noType.out) as JsonVerdict).error?.message ?? '', /--type/);
   });
 });
 

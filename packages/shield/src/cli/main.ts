@@ -83,7 +83,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   const evidence = program.command('evidence').description('attestation evidence');
   evidence
     .command('verify')
-    .description('check one saved piece of evidence offline and print the verdict of each step')
+    .description(
+      'check one saved piece of evidence offline: the verdict of each step, then the level and facts, or the refusal with the values its check compared; exit 0 accepted, 1 refused, 2 bad input',
+    )
     .addOption(
       new Option('--type <type>', 'evidence type')
         .choices(['apple-app-attest', 'apple-assertion', 'android-key-attestation', 'play-integrity'])
@@ -92,13 +94,22 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--app-id <id>', 'apple: TEAMID.bundle.id')
     .option('--key-id <b64>', 'apple-app-attest: the key id')
     .option('--attestation <b64>', 'apple-app-attest: the attestation object, b64 or @FILE')
-    .option('--client-data-hash <b64>', 'apple: SHA-256 of the client data, b64')
+    .option(
+      '--client-data-hash <b64>',
+      'apple: the clientDataHash the app passed to Apple, b64, any length (the shield passes SHA-256 of the challenge)',
+    )
     .option('--environment <env>', 'apple-app-attest: development or production (default: both)')
     .option('--public-key <pem>', 'apple-assertion: the registered public key, PEM or @FILE')
     .option('--assertion <b64>', 'apple-assertion: the assertion, b64 or @FILE')
     .option('--previous-counter <n>', 'apple-assertion: the stored counter')
-    .option('--chain <file>', 'android: @FILE.pem with the chain, leaf first')
-    .option('--challenge <b64>', 'android: the challenge (b64 of its bytes)')
+    .option(
+      '--chain <file>',
+      'android: @FILE.pem with the chain, leaf first; RSA and EC keys are checked and the key type reported (the shield itself binds EC P-256 keys only)',
+    )
+    .option(
+      '--challenge <b64>',
+      'the exact bytes attested, b64, compared as they are: a shield challenge is its UTF-8 text; WebAuthn android-key attests the clientDataHash; play-integrity needs UTF-8',
+    )
     .option('--package <name>', 'android: expected package name')
     .option(
       '--signing-cert-sha256 <hex>',
@@ -111,7 +122,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--token <token>', 'play-integrity: the token, or @FILE')
     .option('--config <file>', 'play-integrity: the app keys and policy; also the app for --app-id')
     .option('--at <iso-time>', 'verification time (default: now)')
-    .option('--json', 'machine-readable output')
+    .option('--json', 'machine-readable output, bad input included ({"error": {...}}, exit 2)')
     .action(action((options: Record<string, unknown>) => evidenceVerifyCommand(options, io)));
 
   return program;
@@ -129,7 +140,12 @@ export async function run(argv: readonly string[], io: CliIo = processIo): Promi
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here too, with exit code 0.
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (error.exitCode === 0) return EXIT.ok;
+      // Commander has written the message to stderr; a caller that asked for JSON gets it too.
+      if (argv.includes('--json')) {
+        io.out(JSON.stringify({ error: { message: error.message.replace(/^error: /, '') } }, null, 2));
+      }
+      return EXIT.usage;
     }
     if (error instanceof CliError) {
       io.err(`portcullis: ${error.message}`);

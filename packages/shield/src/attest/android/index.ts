@@ -48,5 +48,8 @@ export type {
 export { ANDROID_ASSERTION_STEPS, verifyAndroidAssertion } from './verify-android-assertion.js';
 export type { AndroidTrustAnchors, AndroidTrustRoot, ProvisioningMethod } from './verify-android-chain.js';
 export { MAX_CERTIFICATE_BYTES, MAX_CHAIN_LENGTH } from './verify-android-chain.js';
-export type { AndroidKeyAttestationInput } from './verify-android-key-attestation.js';
+export type {
+  AndroidKeyAttestationInput,
+  AndroidKeyAttestationOptions,
+} from './verify-android-key-attestation.js';
 export { verifyAndroidKeyAttestation } from './verify-android-key-attestation.js';

@@ -1,4 +1,4 @@
-import type { StepVerdict, VerificationFailure } from '../contract.js';
+import type { ComparedValues, StepVerdict, VerificationFailure } from '../contract.js';
 import { ANDROID_FAILURE_CODES, type AndroidFailureCode } from './failure-codes.js';
 
 const KIND = new Map<string, VerificationFailure['kind']>(ANDROID_FAILURE_CODES.map((c) => [c.code, c.kind]));
@@ -27,9 +27,17 @@ export class StepLog<Step extends string> {
     step: Step,
     code: AndroidFailureCode,
     message: string,
+    compared?: ComparedValues,
   ): VerificationFailure & { steps: StepVerdict[] } {
     this.#done.push({ step, verdict: 'fail' });
-    return { ok: false, code, kind: KIND.get(code) ?? 'invalid', message, steps: this.steps() };
+    const failure = {
+      ok: false as const,
+      code,
+      kind: KIND.get(code) ?? 'invalid',
+      message,
+      steps: this.steps(),
+    };
+    return compared === undefined ? failure : { ...failure, compared };
   }
 
   /** The verdicts so far followed by every remaining step as skipped. */

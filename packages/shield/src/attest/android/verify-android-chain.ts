@@ -1,4 +1,4 @@
-import { type KeyObject, X509Certificate } from 'node:crypto';
+import { createHash, type KeyObject, X509Certificate } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, type Name } from '@peculiar/asn1-x509';
 import type { StepVerdict, VerificationFailure } from '../contract.js';
@@ -133,6 +133,10 @@ export function checkAndroidChain(
       'chain_root',
       'android_root_untrusted',
       'the chain does not end in a configured root key',
+      {
+        topSubject: subjectText(certs[certs.length - 1] as X509Certificate),
+        topKeySha256: createHash('sha256').update(topSpki).digest('hex'),
+      },
     );
   log.pass('chain_root');
 
@@ -168,15 +172,30 @@ export function checkAndroidChain(
   const time = at.getTime();
   for (let i = 1; i + 1 < asn.length; i++) {
     const validity = (asn[i] as Certificate).tbsCertificate.validity;
-    if (time < validity.notBefore.getTime().getTime()) {
+    const notBefore = validity.notBefore.getTime();
+    const notAfter = validity.notAfter.getTime();
+    const compared = {
+      certificate: i,
+      subject: subjectText(certs[i] as X509Certificate),
+      notBefore: notBefore.toISOString(),
+      notAfter: notAfter.toISOString(),
+      at: at.toISOString(),
+    };
+    if (time < notBefore.getTime()) {
       return log.fail(
         'chain_validity',
         'android_certificate_not_yet_valid',
         `certificate ${i} is not yet valid`,
+        compared,
       );
     }
-    if (provisioning !== 'factory' && time > validity.notAfter.getTime().getTime()) {
-      return log.fail('chain_validity', 'android_certificate_expired', `certificate ${i} has expired`);
+    if (provisioning !== 'factory' && time > notAfter.getTime()) {
+      return log.fail(
+        'chain_validity',
+        'android_certificate_expired',
+        `certificate ${i} has expired`,
+        compared,
+      );
     }
   }
   log.pass('chain_validity');
@@ -193,12 +212,18 @@ export function checkAndroidChain(
     for (const [i, cert] of certs.entries()) {
       const entry = findRevocationEntry(anchors.revocation, cert.serialNumber);
       if (entry === undefined) continue;
+      const compared = {
+        certificate: i,
+        serialNumber: cert.serialNumber.toLowerCase(),
+        status: entry.status,
+      };
       return entry.status === 'REVOKED'
-        ? log.fail('revocation', 'android_certificate_revoked', `certificate ${i} is revoked`)
+        ? log.fail('revocation', 'android_certificate_revoked', `certificate ${i} is revoked`, compared)
         : log.fail(
             'revocation',
             'android_certificate_suspended',
             `certificate ${i} is ${entry.status.toLowerCase()}`,
+            compared,
           );
     }
     revocationChecked = true;
@@ -214,6 +239,11 @@ export function checkAndroidChain(
     revocationChecked,
     namedLevel: namedLevel((asn[1] as Certificate).tbsCertificate.subject),
   };
+}
+
+/** A certificate's subject on one line, for an operator reading a refusal. */
+function subjectText(cert: X509Certificate): string {
+  return cert.subject.split('\n').join(', ');
 }
 
 function extensionsWith(cert: Certificate, oid: string): ArrayBuffer[] {

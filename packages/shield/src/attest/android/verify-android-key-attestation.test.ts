@@ -185,6 +185,46 @@ describe('android/keyattestation chains (Google testdata)', () => {
     });
   }
 
+  test('offline inspection (anyKeyAlgorithm): an RSA key passes, reported, with no key to register', () => {
+    const c = googleCase('pixel8a-akita-2024-09-tee-rsa');
+    const result = verifyAndroidKeyAttestation(
+      { chain: c.chain, challenge: c.challenge },
+      lenientRaw(c.identity),
+      anchors,
+      c.at,
+      { anyKeyAlgorithm: true },
+    );
+    const evidence = accepted(result);
+    assert.equal(evidence.facts['keyAlgorithm'], 'RSA 2048');
+    assert.equal(evidence.publicKeyJwk, undefined);
+    assert.equal(evidence.level, 'basic');
+  });
+
+  test('a challenge given as bytes is compared byte for byte (the binary Xperia challenge)', () => {
+    const c = googleCase('xperia10iii-2026-06-tee-ec');
+    const json = readJsonFixture<GoogleKeyDescriptionJson>(
+      'keyattestation-google/xperia10iii-2026-06-tee-ec.json',
+    );
+    const bytes = new Uint8Array(Buffer.from(json.attestationChallenge, 'base64'));
+    const evidence = accepted(
+      verifyAndroidKeyAttestation({ chain: c.chain, challenge: bytes }, strict(c), anchors, c.at),
+    );
+    assert.equal(evidence.level, 'hardware');
+    const other = Uint8Array.from(bytes);
+    other[0] = other[0]! ^ 1;
+    const refused = verifyAndroidKeyAttestation(
+      { chain: c.chain, challenge: other },
+      strict(c),
+      anchors,
+      c.at,
+    );
+    expectFailure(refused, 'android_challenge_mismatch', 'challenge');
+    assert.deepEqual(refused.ok ? undefined : refused.compared, {
+      attested: Buffer.from(bytes).toString('base64'),
+      expected: Buffer.from(other).toString('base64'),
+    });
+  });
+
   for (const name of ['pixel9-tokay-2026-04-tee-mldsa-factory', 'pixel9-tokay-2026-04-tee-mldsa-rkp']) {
     test(`${name}: an ML-DSA device key is refused with its own code, no crash`, () => {
       const c = googleCase(name);

@@ -19,13 +19,32 @@ import { type AndroidTrustAnchors, checkAndroidChain } from './verify-android-ch
 export interface AndroidKeyAttestationInput {
   /** DER certificates, leaf first, as KeyStore.getCertificateChain returns them. */
   chain: readonly Uint8Array[];
-  /** The challenge issued by the shield; the key must attest its UTF-8 bytes. */
-  challenge: string;
+  /**
+   * The challenge the key must attest: a string is the challenge the shield issued, attested as
+   * its UTF-8 bytes (protocol §2.1); a Uint8Array is compared byte for byte, as given (offline
+   * checks of evidence made for another protocol, such as a WebAuthn clientDataHash).
+   */
+  challenge: string | Uint8Array;
+}
+
+/** How verifyAndroidKeyAttestation may widen its checks for offline inspection. */
+export interface AndroidKeyAttestationOptions {
+  /**
+   * Accept an attested RSA key, or an EC key on another curve, and report it in
+   * `facts.keyAlgorithm` without a `publicKeyJwk`. For `portcullis evidence verify` only: the
+   * shield binds EC P-256 keys alone (protocol §1), so it never sets this.
+   */
+  anyKeyAlgorithm?: boolean;
 }
 
 const EC_PUBLIC_KEY_OID = '1.2.840.10045.2.1';
 const RSA_PUBLIC_KEY_OID = '1.2.840.113549.1.1.1';
 const LEVEL_RANK: Readonly<Record<string, number>> = { software: 0, tee: 1, strongbox: 2 };
+const CURVE_NAMES: Readonly<Record<string, string>> = {
+  prime256v1: 'P-256',
+  secp384r1: 'P-384',
+  secp521r1: 'P-521',
+};
 
 /**
  * Verifies an Android Key Attestation (protocol §2.1, `android-key-attestation`) the way
@@ -60,6 +79,7 @@ export function verifyAndroidKeyAttestation(
   policy: AndroidKeyAttestationPolicy,
   anchors: AndroidTrustAnchors,
   at: Date,
+  options: AndroidKeyAttestationOptions = {},
 ): VerificationResult {
   if (!(at instanceof Date) || Number.isNaN(at.getTime())) {
     throw new TypeError('verifyAndroidKeyAttestation: at must be a valid Date');
@@ -71,26 +91,43 @@ export function verifyAndroidKeyAttestation(
   // The device key: the protocol binds EC P-256 keys only. The algorithm is read from the
   // certificate, so the answer does not depend on which algorithms this Node version imports.
   const spkiAlgorithm = chain.leafAsn.tbsCertificate.subjectPublicKeyInfo.algorithm.algorithm;
-  if (spkiAlgorithm === RSA_PUBLIC_KEY_OID) {
-    return log.fail('leaf_key', 'android_key_not_p256', 'the attested key is an RSA key');
+  const anyKey = options.anyKeyAlgorithm === true;
+  if (spkiAlgorithm === RSA_PUBLIC_KEY_OID && !anyKey) {
+    return log.fail('leaf_key', 'android_key_not_p256', 'the attested key is an RSA key', {
+      keyAlgorithm: 'RSA',
+    });
   }
-  if (spkiAlgorithm !== EC_PUBLIC_KEY_OID) {
+  if (spkiAlgorithm !== EC_PUBLIC_KEY_OID && spkiAlgorithm !== RSA_PUBLIC_KEY_OID) {
     return log.fail(
       'leaf_key',
       'android_key_algorithm_unsupported',
       'the attested key algorithm is not supported',
+      { keyAlgorithmOid: spkiAlgorithm },
     );
   }
-  let publicKeyJwk: JsonWebKeyLike;
+  let publicKeyJwk: JsonWebKeyLike | undefined;
+  let keyAlgorithm: string;
   try {
     const key = chain.leaf.publicKey;
-    if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-      return log.fail('leaf_key', 'android_key_not_p256', 'the attested EC key is not on P-256');
+    const details = key.asymmetricKeyDetails;
+    if (spkiAlgorithm === RSA_PUBLIC_KEY_OID) {
+      if (details?.modulusLength === undefined) throw new Error('not an RSA key');
+      keyAlgorithm = `RSA ${details.modulusLength}`;
+    } else {
+      const curve = details?.namedCurve ?? 'unknown curve';
+      keyAlgorithm = `EC ${CURVE_NAMES[curve] ?? curve}`;
+      if (curve !== 'prime256v1' && !anyKey) {
+        return log.fail('leaf_key', 'android_key_not_p256', 'the attested EC key is not on P-256', {
+          keyAlgorithm,
+        });
+      }
+      if (curve === 'prime256v1') {
+        const { kty, crv, x, y } = key.export({ format: 'jwk' });
+        if (kty !== 'EC' || crv !== 'P-256' || x === undefined || y === undefined)
+          throw new Error('not a P-256 JWK');
+        publicKeyJwk = { kty, crv, x, y };
+      }
     }
-    const { kty, crv, x, y } = key.export({ format: 'jwk' });
-    if (kty !== 'EC' || crv !== 'P-256' || x === undefined || y === undefined)
-      throw new Error('not a P-256 JWK');
-    publicKeyJwk = { kty, crv, x, y };
   } catch {
     return log.fail('leaf_key', 'android_key_algorithm_unsupported', 'the attested key cannot be imported');
   }
@@ -124,14 +161,21 @@ export function verifyAndroidKeyAttestation(
 
   // Android step 7: "Check the extension data ... for consistency and compare with the set of
   // values that you expect the hardware-backed key to contain." From here on.
-  if (
-    typeof input.challenge !== 'string' ||
-    !sameBytes(kd.attestationChallenge, new TextEncoder().encode(input.challenge))
-  ) {
+  const expected =
+    typeof input.challenge === 'string'
+      ? new TextEncoder().encode(input.challenge)
+      : input.challenge instanceof Uint8Array
+        ? input.challenge
+        : undefined;
+  if (expected === undefined || !sameBytes(kd.attestationChallenge, expected)) {
     return log.fail(
       'challenge',
       'android_challenge_mismatch',
       'the attested challenge is not the issued challenge',
+      {
+        attested: base64(kd.attestationChallenge),
+        expected: expected === undefined ? '(not a string or bytes)' : base64(expected),
+      },
     );
   }
   log.pass('challenge');
@@ -185,6 +229,10 @@ export function verifyAndroidKeyAttestation(
       applicationId === undefined
         ? 'the key description names no application'
         : 'the attested application is not exactly the configured package',
+      {
+        attested: (applicationId?.packages ?? []).map((p) => p.name).join(', ') || '(none)',
+        expected: policy.packageName,
+      },
     );
   }
   log.pass('package_name');
@@ -198,6 +246,12 @@ export function verifyAndroidKeyAttestation(
       'signing_certificate',
       'android_signature_mismatch',
       'no attested signing certificate digest is allowed',
+      {
+        attested:
+          (applicationId?.signatureDigests ?? []).map((d) => Buffer.from(d).toString('hex')).join(', ') ||
+          '(none)',
+        expected: allowed.join(', '),
+      },
     );
   }
   log.pass('signing_certificate');
@@ -205,7 +259,10 @@ export function verifyAndroidKeyAttestation(
   // Policy values are validated when the config is built; a bad one here fails closed.
   if (policy.minAppVersion === undefined) log.skip('app_version');
   else if (!Number.isSafeInteger(policy.minAppVersion) || app.version < policy.minAppVersion) {
-    return log.fail('app_version', 'android_app_version_too_old', 'the app version is below minAppVersion');
+    return log.fail('app_version', 'android_app_version_too_old', 'the app version is below minAppVersion', {
+      attested: app.version,
+      minimum: String(policy.minAppVersion),
+    });
   } else log.pass('app_version');
 
   const minLevel = policy.minSecurityLevel ?? 'tee';
@@ -214,6 +271,7 @@ export function verifyAndroidKeyAttestation(
       'min_security_level',
       'android_security_level_insufficient',
       `the key is at security level ${level}, below ${minLevel}`,
+      { attested: level, minimum: String(minLevel) },
     );
   }
   log.pass('min_security_level');
@@ -225,12 +283,15 @@ export function verifyAndroidKeyAttestation(
       'verified_boot',
       'android_boot_unverified',
       `verifiedBootState is ${rootOfTrust.verifiedBootState}`,
+      { attested: rootOfTrust.verifiedBootState, expected: 'verified' },
     );
   } else log.pass('verified_boot');
 
   if (!(policy.requireLockedBootloader ?? true)) log.skip('bootloader_locked');
   else if (!rootOfTrust.deviceLocked) {
-    return log.fail('bootloader_locked', 'android_bootloader_unlocked', 'the bootloader is unlocked');
+    return log.fail('bootloader_locked', 'android_bootloader_unlocked', 'the bootloader is unlocked', {
+      deviceLocked: false,
+    });
   } else log.pass('bootloader_locked');
 
   const patchLevel = enforced.osPatchLevel;
@@ -246,6 +307,7 @@ export function verifyAndroidKeyAttestation(
       'os_patch_level',
       'android_patch_level_too_old',
       'osPatchLevel is missing or below minOsPatchLevel',
+      { attested: patchLevel ?? '(none)', minimum: String(policy.minOsPatchLevel) },
     );
   } else log.pass('os_patch_level');
 
@@ -266,6 +328,7 @@ export function verifyAndroidKeyAttestation(
     provisioning: chain.provisioning,
     revocationChecked: chain.revocationChecked,
     appIdentityVerified,
+    keyAlgorithm,
   };
   if (patchLevel !== undefined) facts['osPatchLevel'] = patchLevel;
   return {
@@ -275,12 +338,16 @@ export function verifyAndroidKeyAttestation(
       platform: 'android',
       level: assurance,
       keyId: base64url(sha256(spkiDer)),
-      publicKeyJwk,
+      ...(publicKeyJwk === undefined ? {} : { publicKeyJwk }),
       testRoot: chain.testRoot,
       facts,
     },
     steps: log.steps(),
   };
+}
+
+function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64');
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -1,4 +1,4 @@
-import { fail, type VerificationFailure } from '../contract.js';
+import { type ComparedValues, fail, type VerificationFailure } from '../contract.js';
 
 /** One audit sub-code of the App Attest verifiers, with what it means and how to fix it. */
 export interface AppleFailureCodeInfo {
@@ -207,8 +207,12 @@ const BY_CODE: ReadonlyMap<string, AppleFailureCodeInfo> = new Map(
 );
 
 /** The failure record for `code`, with its kind taken from the table. */
-export function appleFailure(code: AppleFailureCode, message: string): VerificationFailure {
+export function appleFailure(
+  code: AppleFailureCode,
+  message: string,
+  compared?: ComparedValues,
+): VerificationFailure {
   const info = BY_CODE.get(code);
   // The type system already restricts `code`; this keeps the table the single source of kinds.
-  return fail(code, info?.kind ?? 'invalid', message);
+  return fail(code, info?.kind ?? 'invalid', message, compared);
 }

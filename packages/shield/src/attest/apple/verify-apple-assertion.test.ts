@@ -340,8 +340,12 @@ describe('verifyAppleAssertion: real devices', () => {
 
 describe('verifyAppleAssertion: caller mistakes are TypeErrors', () => {
   const v = ASSERTIONS[0]!;
-  test('clientDataHash that is not 32 bytes', () => {
-    assert.throws(() => verify(v, { clientDataHash: new Uint8Array(33) }), TypeError);
+  test('clientDataHash that is not bytes', () => {
+    assert.throws(() => verify(v, { clientDataHash: 'hash' as unknown as Uint8Array }), TypeError);
+  });
+  test('a clientDataHash of another length is evidence to judge, not a caller mistake', () => {
+    const result = verify(v, { clientDataHash: new Uint8Array(33) });
+    assert.equal(result.ok ? undefined : result.code, 'apple_signature_invalid');
   });
   test('negative or fractional stored counter', () => {
     assert.throws(() => verify(v, { counter: -1 }), TypeError);

@@ -11,7 +11,11 @@ import { verifyEcdsaP256Signature } from './verify-ecdsa-p256-signature.js';
 export interface AppleAssertionInput {
   /** The CBOR `{signature, authenticatorData}` from `generateAssertion`. */
   assertion: Uint8Array;
-  /** SHA-256 of the client data (challenge, or proof message per protocol §4), 32 bytes. */
+  /**
+   * The clientDataHash the app passed to `generateAssertion`. The shield passes SHA-256 of the
+   * challenge (or of the proof message, protocol §4); Apple's API takes any bytes, so any length
+   * is verified as given.
+   */
   clientDataHash: Uint8Array;
 }
 
@@ -80,8 +84,8 @@ export function verifyAppleAssertion(
   device: AppleAssertionDevice,
   policy: AppleAssertionPolicy,
 ): AppleAssertionResult {
-  if (!(input.clientDataHash instanceof Uint8Array) || input.clientDataHash.byteLength !== 32) {
-    throw new TypeError('clientDataHash must be the 32-byte SHA-256 the server computed');
+  if (!(input.clientDataHash instanceof Uint8Array)) {
+    throw new TypeError('clientDataHash must be a Uint8Array');
   }
   if (!(input.assertion instanceof Uint8Array)) throw new TypeError('assertion must be a Uint8Array');
   if (policy.appIds.length === 0 || policy.appIds.some((id) => typeof id !== 'string' || !id.includes('.'))) {
@@ -154,7 +158,10 @@ export function verifyAppleAssertion(
   if (!(auth.counter > device.counter)) {
     return steps.fail(
       'counter',
-      appleFailure('apple_counter_not_increasing', 'the counter is not greater than the stored counter'),
+      appleFailure('apple_counter_not_increasing', 'the counter is not greater than the stored counter', {
+        counter: auth.counter,
+        storedCounter: device.counter,
+      }),
     );
   }
   steps.pass('counter');

@@ -717,8 +717,13 @@ describe('verifyAppleAttestation: checks after the chain, on real-device data re
 
 describe('verifyAppleAttestation: caller mistakes are TypeErrors, not results', () => {
   const v = VECTORS[0]!;
-  test('clientDataHash that is not 32 bytes', () => {
-    assert.throws(() => verify(v, { clientDataHash: new Uint8Array(31) }), TypeError);
+  test('clientDataHash that is not bytes', () => {
+    assert.throws(() => verify(v, { clientDataHash: [1, 2] as unknown as Uint8Array }), TypeError);
+  });
+  test('a clientDataHash of another length is evidence to judge, not a caller mistake', () => {
+    const result = verify(v, { clientDataHash: new Uint8Array(31) });
+    assert.equal(result.ok ? undefined : result.code, 'apple_nonce_mismatch');
+    assert.equal(result.ok ? undefined : result.compared?.['clientDataHashBytes'], 31);
   });
   test('empty appIds or environments', () => {
     assert.throws(() => verify(v, { policy: { appIds: [], environments: ['development'] } }), TypeError);

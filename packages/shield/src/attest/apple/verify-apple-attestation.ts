@@ -19,7 +19,11 @@ export interface AppleAttestationInput {
   keyId: string;
   /** The CBOR attestation object from `attestKey`. */
   attestation: Uint8Array;
-  /** SHA-256 of the challenge (32 bytes), computed by the server, never taken from the client. */
+  /**
+   * The clientDataHash passed to `attestKey`, computed by the server, never taken from the
+   * client. The shield passes SHA-256 of the challenge; Apple's API takes any bytes, so any
+   * length is verified as given.
+   */
   clientDataHash: Uint8Array;
 }
 
@@ -64,8 +68,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function checkArguments(input: AppleAttestationInput, policy: AppleAttestationPolicy, at: Date): void {
-  if (!(input.clientDataHash instanceof Uint8Array) || input.clientDataHash.byteLength !== 32) {
-    throw new TypeError('clientDataHash must be the 32-byte SHA-256 the server computed');
+  if (!(input.clientDataHash instanceof Uint8Array)) {
+    throw new TypeError('clientDataHash must be a Uint8Array');
   }
   if (!(input.attestation instanceof Uint8Array)) throw new TypeError('attestation must be a Uint8Array');
   if (policy.appIds.length === 0 || policy.appIds.some((id) => typeof id !== 'string' || !id.includes('.'))) {
@@ -163,7 +167,9 @@ export function verifyAppleAttestation(
   // Attest, starting from the credential certificate in the first data buffer in the array
   // (credcert). Verify the validity of the certificates using Apple's App Attest root certificate."
   const chain = verifyAppleCertificateChain(x5c, anchors);
-  if (!chain.ok) return steps.fail('certificate_chain', appleFailure(chain.code, chain.message));
+  if (!chain.ok) {
+    return steps.fail('certificate_chain', appleFailure(chain.code, chain.message, chain.compared));
+  }
   steps.pass('certificate_chain');
   const validity = verifyCertificateValidity(
     [
@@ -173,7 +179,12 @@ export function verifyAppleAttestation(
     ],
     at,
   );
-  if (!validity.ok) return steps.fail('certificate_validity', appleFailure(validity.code, validity.message));
+  if (!validity.ok) {
+    return steps.fail(
+      'certificate_validity',
+      appleFailure(validity.code, validity.message, validity.compared),
+    );
+  }
   steps.pass('certificate_validity');
 
   // Steps 2-3: "Create clientDataHash as the SHA256 hash of the one-time challenge ... and append
@@ -188,7 +199,11 @@ export function verifyAppleAttestation(
   if (!sameBytes(certified.nonce, nonce)) {
     return steps.fail(
       'nonce',
-      appleFailure('apple_nonce_mismatch', 'the certified nonce is not SHA-256(authData ‖ clientDataHash)'),
+      appleFailure('apple_nonce_mismatch', 'the certified nonce is not SHA-256(authData ‖ clientDataHash)', {
+        certified: Buffer.from(certified.nonce).toString('base64'),
+        computed: nonce.toString('base64'),
+        clientDataHashBytes: input.clientDataHash.byteLength,
+      }),
     );
   }
   steps.pass('nonce');
@@ -210,7 +225,10 @@ export function verifyAppleAttestation(
   if (!sameBytes(publicKeyHash, keyIdBytes)) {
     return steps.fail(
       'key_id',
-      appleFailure('apple_key_id_mismatch', 'keyId is not SHA-256 of the certified key'),
+      appleFailure('apple_key_id_mismatch', 'keyId is not SHA-256 of the certified key', {
+        keyId: input.keyId,
+        certifiedKeyId: publicKeyHash.toString('base64'),
+      }),
     );
   }
   steps.pass('key_id');
@@ -232,7 +250,13 @@ export function verifyAppleAttestation(
 
   // Step 7: "Verify that the authenticator data's counter field equals 0."
   if (auth.counter !== 0) {
-    return steps.fail('counter', appleFailure('apple_counter_not_zero', 'the attestation counter is not 0'));
+    return steps.fail(
+      'counter',
+      appleFailure('apple_counter_not_zero', 'the attestation counter is not 0', {
+        counter: auth.counter,
+        expected: 0,
+      }),
+    );
   }
   steps.pass('counter');
 
@@ -256,6 +280,7 @@ export function verifyAppleAttestation(
       appleFailure(
         'apple_environment_not_allowed',
         `the ${environment} environment is not allowed for this app`,
+        { environment, allowed: policy.environments.join(', ') },
       ),
     );
   }

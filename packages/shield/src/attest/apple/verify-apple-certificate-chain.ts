@@ -6,6 +6,7 @@ import {
   id_ce_extKeyUsage,
   id_ce_keyUsage,
 } from '@peculiar/asn1-x509';
+import type { ComparedValues } from '../contract.js';
 import { type ParsedCertificate, parseAnchor, parseCertificate } from './parse-certificate.js';
 
 /**
@@ -30,6 +31,8 @@ export type AppleChainResult =
       ok: false;
       code: 'apple_x5c_invalid' | 'apple_certificate_malformed' | 'apple_chain_untrusted';
       message: string;
+      /** For an untrusted chain: the top certificate's subject and issuer. */
+      compared?: ComparedValues;
     };
 
 /** Critical extensions this verifier understands; any other critical extension fails closed (RFC 5280 §4.2). */
@@ -52,6 +55,10 @@ function pathLength(certificate: ParsedCertificate): number | undefined | null {
   } catch {
     return null;
   }
+}
+
+function oneLine(name: string): string {
+  return name.split('\n').join(', ');
 }
 
 /** `child` names `issuer` as its issuer and carries a valid signature by `issuer`'s key. */
@@ -102,6 +109,10 @@ export function verifyAppleCertificateChain(
     ok: false,
     code: 'apple_chain_untrusted',
     message,
+    compared: {
+      topSubject: oneLine(intermediate.x509.subject),
+      topIssuer: oneLine(intermediate.x509.issuer),
+    },
   });
   if (leaf.x509.ca) return untrusted('the credential certificate is a CA certificate');
   if (hasUnknownCriticalExtension(leaf) || hasUnknownCriticalExtension(intermediate)) {

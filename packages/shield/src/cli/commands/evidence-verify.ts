@@ -17,7 +17,7 @@ import {
   verifyAppleAssertion,
   verifyAppleAttestation,
 } from '../../attest/apple/index.js';
-import type { StepVerdict } from '../../attest/contract.js';
+import type { ComparedValues, StepVerdict, VerificationFailure } from '../../attest/contract.js';
 import {
   decodePlayIntegrityTokenLocally,
   importPlayIntegrityKeys,
@@ -33,10 +33,26 @@ type Options = Record<string, unknown>;
 
 interface Verdict {
   accepted: boolean;
+  /** The assurance level the shield would give (attestations only). */
+  level?: string;
   code?: string;
   message?: string;
+  /** On refusal: the values the failing check compared. */
+  compared?: ComparedValues;
   steps: StepVerdict[];
   facts?: Record<string, string | number | boolean>;
+  /** Things the verdict alone does not say (an RSA key the shield itself would refuse). */
+  notes?: string[];
+}
+
+function refused(failure: VerificationFailure, steps: StepVerdict[]): Verdict {
+  return {
+    accepted: false,
+    code: failure.code,
+    message: failure.message,
+    ...(failure.compared === undefined ? {} : { compared: failure.compared }),
+    steps,
+  };
 }
 
 function usage(message: string, fix: string): never {
@@ -60,6 +76,14 @@ function base64(value: string, flag: string): Buffer {
 function toPadded(value: string): string {
   const standard = value.replace(/-/g, '+').replace(/_/g, '/');
   return standard + '='.repeat((4 - (standard.length % 4)) % 4);
+}
+
+/** `--app-id`: an App ID, TEAMID.bundle.id. */
+function appId(options: Options): string {
+  const value = text(options, 'appId', '--app-id');
+  if (!/^[A-Z0-9]{10}\.[^\s]+$/.test(value))
+    usage(`--app-id ${value}: not an App ID`, 'pass TEAMID.bundle.id, e.g. ABCDE12345.com.example.shop');
+  return value;
 }
 
 function verificationTime(options: Options): Date {
@@ -89,7 +113,7 @@ async function appleAttest(options: Options, io: CliIo): Promise<Verdict> {
       clientDataHash: base64(text(options, 'clientDataHash', '--client-data-hash'), '--client-data-hash'),
     },
     {
-      appIds: [text(options, 'appId', '--app-id')],
+      appIds: [appId(options)],
       environments:
         environment === undefined ? ['development', 'production'] : [environment as 'development'],
     },
@@ -97,8 +121,8 @@ async function appleAttest(options: Options, io: CliIo): Promise<Verdict> {
     verificationTime(options),
   );
   return result.ok
-    ? { accepted: true, steps: result.steps, facts: result.evidence.facts }
-    : { accepted: false, code: result.code, message: result.message, steps: result.steps };
+    ? { accepted: true, level: result.evidence.level, steps: result.steps, facts: result.evidence.facts }
+    : refused(result, result.steps);
 }
 
 async function appleAssertion(options: Options, io: CliIo): Promise<Verdict> {
@@ -109,6 +133,8 @@ async function appleAssertion(options: Options, io: CliIo): Promise<Verdict> {
   } catch {
     usage('--public-key: not a PEM public key', 'pass the registered key as PEM (SPKI) or @FILE');
   }
+  if (publicKeyJwk['kty'] !== 'EC' || publicKeyJwk['crv'] !== 'P-256')
+    usage('--public-key: not an EC P-256 key', 'App Attest keys are EC P-256: pass the registered key');
   const counter = Number(text(options, 'previousCounter', '--previous-counter'));
   if (!Number.isSafeInteger(counter) || counter < 0)
     usage('--previous-counter: not a counter', 'pass the stored counter, e.g. 0');
@@ -121,11 +147,11 @@ async function appleAssertion(options: Options, io: CliIo): Promise<Verdict> {
       clientDataHash: base64(text(options, 'clientDataHash', '--client-data-hash'), '--client-data-hash'),
     },
     { publicKeyJwk: publicKeyJwk as { kty: string }, counter },
-    { appIds: [text(options, 'appId', '--app-id')] },
+    { appIds: [appId(options)] },
   );
   return result.ok
     ? { accepted: true, steps: result.steps, facts: { counter: result.counter } }
-    : { accepted: false, code: result.code, message: result.message, steps: result.steps };
+    : refused(result, result.steps);
 }
 
 async function androidKeyAttestation(options: Options, io: CliIo): Promise<Verdict> {
@@ -134,7 +160,18 @@ async function androidKeyAttestation(options: Options, io: CliIo): Promise<Verdi
   const blocks = pemBlocks(pem);
   if (blocks.length === 0)
     usage('--chain: no PEM certificate found', 'pass @FILE.pem with the chain, leaf first');
-  const chain = blocks.map((block) => new Uint8Array(new X509Certificate(block).raw));
+  const chain = blocks.map((block, index) => {
+    try {
+      return new Uint8Array(new X509Certificate(block).raw);
+    } catch {
+      return usage(
+        `--chain: certificate ${index} (leaf = 0) is not an X.509 certificate`,
+        'pass the chain as KeyStore.getCertificateChain returns it, each certificate as PEM',
+      );
+    }
+  });
+  // The exact bytes the key attested, compared as they are: a shield challenge is its UTF-8, a
+  // WebAuthn android-key attestation a binary clientDataHash.
   const challengeBytes = base64(text(options, 'challenge', '--challenge'), '--challenge');
   const signingCerts = (options['signingCertSha256'] as string[] | undefined) ?? [];
   const packageName = options['package'] as string | undefined;
@@ -165,10 +202,11 @@ async function androidKeyAttestation(options: Options, io: CliIo): Promise<Verdi
     }
   }
   const result = verifyAndroidKeyAttestation(
-    { chain, challenge: challengeBytes.toString('utf8') },
+    { chain, challenge: new Uint8Array(challengeBytes) },
     policy,
     { roots: loadAndroidRoots(GOOGLE_ATTESTATION_ROOTS_PEM), revocation },
     verificationTime(options),
+    { anyKeyAlgorithm: true },
   );
   const skipped = new Set<string>();
   if (packageName === undefined) skipped.add('package_name');
@@ -177,9 +215,21 @@ async function androidKeyAttestation(options: Options, io: CliIo): Promise<Verdi
   const steps = result.steps.map((s) =>
     skipped.has(s.step) && s.verdict === 'pass' ? { ...s, verdict: 'skipped' as const } : s,
   );
-  return result.ok
-    ? { accepted: true, steps, facts: result.evidence.facts }
-    : { accepted: false, code: result.code, message: result.message, steps };
+  if (!result.ok) return refused(result, steps);
+  const keyAlgorithm = result.evidence.facts['keyAlgorithm'];
+  return {
+    accepted: true,
+    level: result.evidence.level,
+    steps,
+    facts: result.evidence.facts,
+    ...(keyAlgorithm === 'EC P-256'
+      ? {}
+      : {
+          notes: [
+            `the attested key is ${String(keyAlgorithm)}: the shield refuses it (android_key_not_p256), since app tokens and per-request proofs are bound to EC P-256 keys only`,
+          ],
+        }),
+  };
 }
 
 /** The package name and signing digests the leaf's key description claims, if it parses. */
@@ -226,17 +276,22 @@ async function playIntegrity(options: Options, io: CliIo): Promise<Verdict> {
     usage('offline check needs decode: local keys', 'configure decryptionKey and verificationKey');
   const token = await inlineOrFile(text(options, 'token', '--token'), io, '--token');
   const decoded = await decodePlayIntegrityTokenLocally(token, importPlayIntegrityKeys(play));
-  if (!decoded.ok)
-    return {
-      accepted: false,
-      code: decoded.code,
-      message: decoded.message,
-      steps: [{ step: 'decode', verdict: 'fail' }],
-    };
-  const challenge =
-    typeof options['challenge'] === 'string'
-      ? base64(options['challenge'], '--challenge').toString('utf8')
-      : undefined;
+  if (!decoded.ok) return refused(decoded, [{ step: 'decode', verdict: 'fail' }]);
+  // A Play Integrity challenge is text (the nonce or the hashed requestHash input): bytes that
+  // are not UTF-8 cannot be one, and are refused rather than decoded lossily.
+  let challenge: string | undefined;
+  if (typeof options['challenge'] === 'string') {
+    try {
+      challenge = new TextDecoder('utf-8', { fatal: true }).decode(
+        base64(options['challenge'], '--challenge'),
+      );
+    } catch {
+      usage(
+        '--challenge: not UTF-8 text',
+        'a Play Integrity challenge is text: pass base64 of its UTF-8 bytes',
+      );
+    }
+  }
   const result = verifyPlayIntegrityVerdict(
     decoded.payload,
     {
@@ -252,8 +307,8 @@ async function playIntegrity(options: Options, io: CliIo): Promise<Verdict> {
   );
   const steps = [{ step: 'decode', verdict: 'pass' as const }, ...result.steps];
   return result.ok
-    ? { accepted: true, steps, facts: result.evidence.facts }
-    : { accepted: false, code: result.code, message: result.message, steps };
+    ? { accepted: true, level: result.evidence.level, steps, facts: result.evidence.facts }
+    : refused(result, steps);
 }
 
 const VERIFIERS = {
@@ -264,13 +319,56 @@ const VERIFIERS = {
 } satisfies Record<string, (options: Options, io: CliIo) => Promise<Verdict>>;
 
 /**
+ * Runs a verifier; every problem with what the caller passed (a missing or malformed option, a
+ * file that is not a chain, a config that does not load, a policy value a verifier rejects) is a
+ * usage error, exit 2, never a refusal of the evidence.
+ */
+async function judge(type: keyof typeof VERIFIERS, options: Options, io: CliIo): Promise<Verdict> {
+  try {
+    return await VERIFIERS[type](options, io);
+  } catch (error) {
+    if (error instanceof CliError) {
+      throw error.exitCode === EXIT.usage
+        ? error
+        : new CliError(error.message, {
+            exitCode: EXIT.usage,
+            ...(error.fix === undefined ? {} : { fix: error.fix }),
+          });
+    }
+    // Verifiers throw a TypeError only for caller mistakes (their contract).
+    if (error instanceof TypeError) throw new CliError(error.message, { exitCode: EXIT.usage });
+    throw error;
+  }
+}
+
+/**
  * `portcullis evidence verify`: checks one saved piece of evidence offline and prints each step's
- * verdict and, on refusal, the failing step's code. Exit 0 accepted, 1 refused, 2 usage error.
+ * verdict; accepted evidence with its level and facts, a refusal with the failing step's code and
+ * the values that check compared. Exit 0 accepted, 1 refused, 2 usage error (as JSON on stdout
+ * too under `--json`).
  */
 export async function evidenceVerifyCommand(options: Options, io: CliIo): Promise<number> {
   const type = options['type'] as keyof typeof VERIFIERS;
-  const verdict = await VERIFIERS[type](options, io);
-  if (options['json'] === true) {
+  const json = options['json'] === true;
+  let verdict: Verdict;
+  try {
+    verdict = await judge(type, options, io);
+  } catch (error) {
+    if (json && error instanceof CliError) {
+      io.out(
+        JSON.stringify(
+          {
+            type,
+            error: { message: error.message, ...(error.fix === undefined ? {} : { fix: error.fix }) },
+          },
+          null,
+          2,
+        ),
+      );
+    }
+    throw error;
+  }
+  if (json) {
     io.out(JSON.stringify({ type, ...verdict }, null, 2));
   } else {
     for (const step of verdict.steps) {
@@ -278,7 +376,14 @@ export async function evidenceVerifyCommand(options: Options, io: CliIo): Promis
         `  ${step.verdict === 'pass' ? 'pass   ' : step.verdict === 'fail' ? 'FAIL   ' : 'skipped'}  ${step.step}`,
       );
     }
-    io.out(verdict.accepted ? `accepted (${type})` : `refused: ${verdict.code} — ${verdict.message}`);
+    if (verdict.accepted) {
+      io.out(`accepted (${type})${verdict.level === undefined ? '' : ` at level ${verdict.level}`}`);
+      for (const [name, value] of Object.entries(verdict.facts ?? {})) io.out(`  ${name}: ${value}`);
+    } else {
+      io.out(`refused: ${verdict.code} — ${verdict.message}`);
+      for (const [name, value] of Object.entries(verdict.compared ?? {})) io.out(`  ${name}: ${value}`);
+    }
+    for (const note of verdict.notes ?? []) io.out(`note: ${note}`);
   }
   return verdict.accepted ? EXIT.ok : EXIT.failure;
 }

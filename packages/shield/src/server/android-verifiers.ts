@@ -6,6 +6,7 @@ import {
   GOOGLE_REVOCATION_STATUS_URL,
   lenientAndroidPolicy,
   loadAndroidRoots,
+  type RevocationSourceState,
   strictAndroidPolicy,
   verifyAndroidAssertion,
   verifyAndroidKeyAttestation,
@@ -87,6 +88,21 @@ export function createAndroidVerifiers(
     (revocationConfig.file === undefined && config.mode === 'production'
       ? GOOGLE_REVOCATION_STATUS_URL
       : undefined);
+  // Where the list comes from, for the log line that says it could not be loaded: the URL
+  // without credentials or query, else the file.
+  const source = url === undefined ? revocationConfig.file : shownUrl(url);
+  const reportRefresh = (state: RevocationSourceState): void => {
+    if (state.lastError === undefined) return;
+    const consequence = !state.stale
+      ? `the copy obtained ${new Date(state.obtainedAt ?? 0).toISOString()} is used meanwhile`
+      : revocationConfig.onStale === 'refuse'
+        ? 'Android key attestations are refused (attestation_unavailable) until it loads (onStale: refuse)'
+        : 'Android key attestations are accepted WITHOUT the revocation check until it loads (onStale: allow)';
+    options.logger[state.stale ? 'error' : 'warn'](
+      { source, code: state.lastError, reason: state.lastErrorReason, onStale: revocationConfig.onStale },
+      `Android revocation status list not loaded from ${source}: ${state.lastErrorReason ?? state.lastError}; ${consequence}`,
+    );
+  };
   const revocation =
     revocationConfig.file === undefined && url === undefined
       ? undefined
@@ -98,6 +114,7 @@ export function createAndroidVerifiers(
           onStale: revocationConfig.onStale,
           clock: options.clock,
           timeoutMs: 10_000,
+          onRefresh: reportRefresh,
           ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
         });
   if (revocation === undefined && androidInUse) {
@@ -213,8 +230,9 @@ export function createAndroidVerifiers(
 
   return {
     evidenceVerifiers: { 'android-key-attestation': keyAttestation, 'play-integrity': playIntegrity },
-    // The first copy of the status list is read before the shield takes traffic, so the first
-    // attestations are not refused as "stale" while it loads (bounded by the fetch timeout).
+    // The first copy of the status list is read before the shield opens its port, so the first
+    // attestations are not refused as "stale" while it loads (bounded by the fetch timeout); the
+    // timer then refreshes it without fetching it again at once.
     start: async () => {
       if (!androidInUse || revocation === undefined) return;
       await revocation.refresh();
@@ -222,6 +240,12 @@ export function createAndroidVerifiers(
     },
     stop: () => revocation?.stop(),
   };
+}
+
+/** A URL as a log line may show it: no user name, password, query or fragment. */
+function shownUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
 }
 
 /** Android assertion (protocol §2.2): DER ECDSA by the attested key over the challenge's UTF-8 bytes. */

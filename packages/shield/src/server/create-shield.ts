@@ -317,7 +317,16 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
     server,
     adminServer,
     async listen(port = config.listen.port, host = config.listen.host) {
-      const url = await listenOn(server, port, host);
+      // Trust material first: the port opens once the Android status list is loaded (or its
+      // failure logged), so no attestation is judged without it.
+      await android.start();
+      let url: string;
+      try {
+        url = await listenOn(server, port, host);
+      } catch (error) {
+        android.stop();
+        throw error;
+      }
       if (adminServer !== undefined && config.admin !== undefined) {
         try {
           logger.info(
@@ -326,10 +335,10 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
           );
         } catch (error) {
           server.close();
+          android.stop();
           throw error;
         }
       }
-      await android.start();
       keyMaintenance.start();
       logger.info({ url, instance }, 'listening');
       return url;

@@ -82,6 +82,7 @@ describe('createRevocationSource over HTTP', () => {
     await revocation.refresh();
     assert.equal(revocation.current(), 'stale-refuse', 'no copy yet');
     assert.equal(revocation.state().lastError, 'android_revocation_fetch_failed');
+    assert.equal(revocation.state().lastErrorReason, 'fetch: HTTP 503');
 
     mode = 'serve';
     await revocation.refresh();
@@ -93,15 +94,16 @@ describe('createRevocationSource over HTTP', () => {
       obtainedAt: START,
       lastAttemptAt: START,
       lastError: undefined,
+      lastErrorReason: undefined,
       stale: false,
     });
 
-    for (const [failure, code] of [
-      ['fail', 'android_revocation_fetch_failed'],
-      ['garbage', 'android_revocation_list_malformed'],
-      ['huge', 'android_revocation_fetch_failed'],
-      ['hang', 'android_revocation_fetch_failed'],
-      ['hang-body', 'android_revocation_fetch_failed'],
+    for (const [failure, code, reason] of [
+      ['fail', 'android_revocation_fetch_failed', 'fetch: HTTP 503'],
+      ['garbage', 'android_revocation_list_malformed', 'fetch: the status list is not JSON'],
+      ['huge', 'android_revocation_fetch_failed', 'fetch: larger than maxBytes (2048 bytes)'],
+      ['hang', 'android_revocation_fetch_failed', 'fetch: no complete answer within 300 ms'],
+      ['hang-body', 'android_revocation_fetch_failed', 'fetch: no complete answer within 300 ms'],
     ] as const) {
       clock.advance(60_000);
       mode = failure;
@@ -110,6 +112,7 @@ describe('createRevocationSource over HTTP', () => {
       assert.ok(Date.now() - started < 5000, `${failure} is bounded by the timeout`);
       assert.equal(revocation.current(), good, `${failure} keeps the last good copy`);
       assert.equal(revocation.state().lastError, code, failure);
+      assert.equal(revocation.state().lastErrorReason, reason, failure);
       assert.equal(revocation.state().obtainedAt, START);
     }
   });
@@ -137,6 +140,21 @@ describe('createRevocationSource over HTTP', () => {
     assert.equal(hits - before, 1);
   });
 
+  test('start after an awaited refresh does not fetch again at once; onRefresh sees every attempt', async () => {
+    mode = 'serve';
+    const seen: (string | undefined)[] = [];
+    const { revocation } = source({ onRefresh: (state) => seen.push(state.lastErrorReason) });
+    const before = hits;
+    await revocation.refresh();
+    revocation.start();
+    revocation.stop();
+    assert.equal(hits - before, 1);
+    assert.deepEqual(seen, [undefined]);
+    mode = 'fail';
+    await revocation.refresh();
+    assert.deepEqual(seen, [undefined, 'fetch: HTTP 503']);
+  });
+
   test('start refreshes at once and on the timer; stop ends both and aborts a hang', async () => {
     mode = 'serve';
     const { revocation } = source({ refreshSeconds: 0.05 });
@@ -145,6 +163,8 @@ describe('createRevocationSource over HTTP', () => {
     revocation.start(); // idempotent
     await sleep(400);
     revocation.stop();
+    // A request sent just before stop() may reach the server after it; count once it has.
+    await sleep(100);
     const during = hits - before;
     assert.ok(during >= 3, `refreshed ${during} times`);
     await sleep(150);
@@ -178,6 +198,7 @@ describe('createRevocationSource with a file', () => {
     await restarted.revocation.refresh();
     const state = restarted.revocation.state();
     assert.equal(state.entries, 5);
+    assert.equal(state.lastErrorReason, `fetch: HTTP 503 (read the copy in ${file})`);
     assert.equal(state.obtainedAt, mtime.getTime(), 'a file copy is as old as the file');
     assert.equal(state.lastError, 'android_revocation_fetch_failed', 'the failing URL is still reported');
     restarted.clock.advance(86_400_000 - 3600_000 + 1);

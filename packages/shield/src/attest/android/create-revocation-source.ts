@@ -29,6 +29,11 @@ export interface RevocationSourceOptions {
   timeoutMs: number;
   /** Largest accepted list in bytes; default 16 MiB. */
   maxBytes?: number;
+  /**
+   * Called after every refresh attempt with the state it left (`lastError` and
+   * `lastErrorReason` set when it failed): where an owner logs that the list could not be loaded.
+   */
+  onRefresh?: (state: RevocationSourceState) => void;
 }
 
 /** What an operator's health check reads (F-19: alert when `stale`). */
@@ -41,6 +46,11 @@ export interface RevocationSourceState {
   lastAttemptAt: number | undefined;
   /** Sub-code of the last failed attempt, cleared by a good one. */
   lastError: AndroidFailureCode | undefined;
+  /**
+   * Why the last attempt failed, in words for a log line ("HTTP 503", "no answer within
+   * 10000 ms", "the status list is not JSON"); never the list's content. Cleared by a good one.
+   */
+  lastErrorReason: string | undefined;
   stale: boolean;
 }
 
@@ -49,7 +59,11 @@ export interface RevocationSource {
   current(): RevocationStatus | 'stale-allow' | 'stale-refuse';
   /** Fetches or reads the list once; never rejects. A failed or corrupt copy keeps the last good one. Concurrent calls share one attempt. */
   refresh(): Promise<void>;
-  /** Refreshes now and then every refreshSeconds (the timer does not keep the process alive). */
+  /**
+   * Refreshes every refreshSeconds (the timer does not keep the process alive), and at once
+   * unless a refresh already ran: a caller that awaited `refresh()` before serving does not
+   * fetch the list a second time.
+   */
   start(): void;
   /** Stops the timer and aborts a fetch in flight. */
   stop(): void;
@@ -102,15 +116,21 @@ export function createRevocationSource(options: RevocationSourceOptions): Revoca
   const maxBytes = positive(options.maxBytes ?? DEFAULT_MAX_BYTES, 'maxBytes');
   if (onStale !== 'refuse' && onStale !== 'allow') throw new TypeError("onStale must be 'refuse' or 'allow'");
   if (typeof clock?.now !== 'function') throw new TypeError('clock must have now()');
+  const onRefresh = options.onRefresh;
+  if (onRefresh !== undefined && typeof onRefresh !== 'function') {
+    throw new TypeError('onRefresh must be a function');
+  }
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (typeof fetchImpl !== 'function') throw new TypeError('fetch must be a function');
 
   let held: { status: RevocationStatus; obtainedAt: number } | undefined;
   let lastAttemptAt: number | undefined;
   let lastError: AndroidFailureCode | undefined;
+  let lastErrorReason: string | undefined;
   let inFlight: Promise<void> | undefined;
   let controller: AbortController | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let stopping = false;
 
   const isStale = () => held === undefined || clock.now() - held.obtainedAt > maxAgeMs;
 
@@ -122,12 +142,12 @@ export function createRevocationSource(options: RevocationSourceOptions): Revoca
       const response = await fetchImpl(target, { signal, headers: { accept: 'application/json' } });
       if (response.status !== 200 || response.body === null) {
         await response.body?.cancel().catch(() => undefined);
-        throw new FetchFailed(`status list answered HTTP ${response.status}`);
+        throw new FetchFailed(`HTTP ${response.status}`);
       }
       const declared = Number(response.headers.get('content-length'));
       if (Number.isFinite(declared) && declared > maxBytes) {
         await response.body.cancel().catch(() => undefined);
-        throw new FetchFailed('status list larger than maxBytes');
+        throw new FetchFailed(`larger than maxBytes (${maxBytes} bytes)`);
       }
       const reader = response.body.getReader();
       const chunks: Uint8Array[] = [];
@@ -138,11 +158,16 @@ export function createRevocationSource(options: RevocationSourceOptions): Revoca
         size += value.byteLength;
         if (size > maxBytes) {
           await reader.cancel().catch(() => undefined);
-          throw new FetchFailed('status list larger than maxBytes');
+          throw new FetchFailed(`larger than maxBytes (${maxBytes} bytes)`);
         }
         chunks.push(value);
       }
       return Buffer.concat(chunks).toString('utf8');
+    } catch (error) {
+      if (signal.aborted && !(error instanceof FetchFailed)) {
+        throw new FetchFailed(stopping ? 'stopped' : `no complete answer within ${timeoutMs} ms`);
+      }
+      throw error;
     } finally {
       clearTimeout(timeout);
       controller = undefined;
@@ -151,25 +176,44 @@ export function createRevocationSource(options: RevocationSourceOptions): Revoca
 
   async function readCopy(path: string): Promise<{ text: string; mtimeMs: number }> {
     const info = await stat(path);
-    if (info.size > maxBytes) throw new FetchFailed('status list file larger than maxBytes');
+    if (info.size > maxBytes) throw new FetchFailed(`file larger than maxBytes (${maxBytes} bytes)`);
     return { text: await readFile(path, 'utf8'), mtimeMs: info.mtimeMs };
   }
 
   function accept(text: string, obtainedAt: number): void {
     held = { status: parseRevocationStatus(text), obtainedAt };
     lastError = undefined;
+    lastErrorReason = undefined;
   }
 
   function codeOf(error: unknown): AndroidFailureCode {
     return error instanceof AndroidParseError ? error.code : 'android_revocation_fetch_failed';
   }
 
+  /** A failure in words: the HTTP status, the timeout, the parse problem, the network error. */
+  function reasonOf(error: unknown): string {
+    if (error instanceof FetchFailed || error instanceof AndroidParseError) return error.message;
+    if (!(error instanceof Error)) return String(error);
+    // undici puts the network error (ECONNREFUSED, ENOTFOUND, a TLS failure) in the cause.
+    const cause = error.cause instanceof Error ? error.cause : undefined;
+    const code = (cause ?? error) as Error & { code?: unknown };
+    const detail = cause?.message ?? error.message;
+    return typeof code.code === 'string' && !detail.includes(code.code) ? `${code.code}: ${detail}` : detail;
+  }
+
+  function failed(error: unknown, where: string): void {
+    lastError = codeOf(error);
+    lastErrorReason = `${where}: ${reasonOf(error)}`;
+  }
+
   async function attempt(): Promise<void> {
     lastAttemptAt = clock.now();
     if (url !== undefined) {
+      let fetched = false;
       try {
         const text = await fetchText(url);
         accept(text, clock.now());
+        fetched = true;
         if (file !== undefined) {
           // Atomic replace, so a crash never leaves a half-written cache behind.
           const temporary = `${file}.${process.pid}.tmp`;
@@ -179,7 +223,7 @@ export function createRevocationSource(options: RevocationSourceOptions): Revoca
         return;
       } catch (error) {
         // A cache write failure after a good fetch keeps the fresh copy; report it all the same.
-        lastError = codeOf(error);
+        failed(error, fetched ? `caching to ${file}` : 'fetch');
         if (held !== undefined || file === undefined) return;
       }
     }
@@ -187,19 +231,38 @@ export function createRevocationSource(options: RevocationSourceOptions): Revoca
     try {
       const copy = await readCopy(file);
       const fetchError = lastError;
+      const fetchReason = lastErrorReason;
       accept(copy.text, Math.min(copy.mtimeMs, clock.now()));
       // Falling back to the cache does not hide that the URL failed.
-      if (url !== undefined) lastError = fetchError;
+      if (url !== undefined) {
+        lastError = fetchError;
+        lastErrorReason = fetchReason === undefined ? undefined : `${fetchReason} (read the copy in ${file})`;
+      }
     } catch (error) {
-      lastError = codeOf(error);
+      const fetchReason = lastErrorReason;
+      failed(error, `reading ${file}`);
+      if (url !== undefined && fetchReason !== undefined)
+        lastErrorReason = `${fetchReason}; ${lastErrorReason}`;
     }
   }
 
   function refresh(): Promise<void> {
     inFlight ??= attempt().finally(() => {
       inFlight = undefined;
+      onRefresh?.(state());
     });
     return inFlight;
+  }
+
+  function state(): RevocationSourceState {
+    return {
+      entries: held?.status.entries.size,
+      obtainedAt: held?.obtainedAt,
+      lastAttemptAt,
+      lastError,
+      lastErrorReason,
+      stale: isStale(),
+    };
   }
 
   return {
@@ -210,23 +273,17 @@ export function createRevocationSource(options: RevocationSourceOptions): Revoca
     refresh,
     start() {
       if (timer !== undefined) return;
-      void refresh();
+      stopping = false;
+      if (lastAttemptAt === undefined) void refresh();
       timer = setInterval(() => void refresh(), refreshMs);
       timer.unref();
     },
     stop() {
       if (timer !== undefined) clearInterval(timer);
       timer = undefined;
+      stopping = true;
       controller?.abort();
     },
-    state() {
-      return {
-        entries: held?.status.entries.size,
-        obtainedAt: held?.obtainedAt,
-        lastAttemptAt,
-        lastError,
-        stale: isStale(),
-      };
-    },
+    state,
   };
 }

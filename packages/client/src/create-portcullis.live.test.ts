@@ -377,6 +377,31 @@ describe('client against a live shield', () => {
     assert.notEqual(claimsOf(fresh).cnf.kid, kid);
   });
 
+  test('a token the gateway answers device_revoked for is dropped with its key; the next call attests a new key', async () => {
+    for (const provider of [undefined, androidProvider(live)]) {
+      const { portcullis, recorder, events } = client(live, provider === undefined ? {} : { provider });
+      const token = await portcullis.getToken();
+      const kid = claimsOf(token).cnf.kid as string;
+      // Revoked before the gateway ever looked the key up, so no cached answer hides it.
+      assert.equal(await live.shield.stores.devices.revoke(kid, 'test', Date.now()), true);
+      const forwarded = live.upstream.requests.length;
+      await assert.rejects(pay(portcullis), (error: PortcullisError) => {
+        assert.equal(error.code, 'device_revoked');
+        assert.equal(error.status, 403);
+        return true;
+      });
+      assert.ok(events.some((e) => e.type === 'key_lost' && e.reason === 'revoked'));
+      const response = await pay(portcullis);
+      assert.equal(response.status, 200);
+      assert.equal(live.upstream.requests.length, forwarded + 1);
+      const sent = recorder.to('/pay').map((r) => r.headers['portcullis-token']!);
+      assert.equal(sent.length, 2);
+      assert.equal(sent[0], token);
+      assert.notEqual(claimsOf(sent[1]!).cnf.kid, kid, 'a new key, attested again');
+      assert.equal(recorder.to('/v1/attest').length, 2);
+    }
+  });
+
   test('debug provider: debug-level token, refused on a hardware route with a typed error, proof routes sent unsigned', async () => {
     const { portcullis, recorder } = client(live, {
       provider: createDebugProvider({ token: DEBUG_CREDENTIAL, releaseBuild: false }),

@@ -372,6 +372,13 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
         retryWith(problem.code);
         continue;
       }
+      if (problem.code === 'device_revoked') {
+        // Sending the same token again would be refused until it expires: drop it and its key;
+        // the next call attests a new key, which the shield's policy accepts or refuses.
+        await tokens.revoked(state);
+        report(response.status, problem, signed);
+        throw problem;
+      }
       if (problem.code === 'proof_missing' && !canSign(state)) {
         report(response.status, problem, signed);
         throw new PortcullisError('proof_unsupported', {

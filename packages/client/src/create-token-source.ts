@@ -9,8 +9,10 @@ import type { AttestationProvider } from './providers/attestation-provider.js';
 /** A token held in memory, with what is needed to use and renew it. */
 export interface TokenState {
   token: string;
-  /** The device key the token is bound to (`cnf.kid`), or null for keyless evidence. */
+  /** The device key that signs for the token (`cnf.kid`), or null when the provider cannot sign. */
   keyId: string | null;
+  /** The device key the shield registered for the token, signing or not; null for keyless evidence. */
+  registeredKeyId: string | null;
   platform: Platform;
   /** Local clock, ms: when to stop sending it (a little before the shield's expiry). */
   usableUntil: number;
@@ -44,6 +46,12 @@ export interface TokenSource {
   get(forceRefresh?: boolean): Promise<TokenState>;
   /** Drops `token` if it is still the held one (the shield refused it). */
   invalidate(token: string): void;
+  /**
+   * The shield answered `device_revoked` for `state`'s token: drops it and, while the provider
+   * still holds the key it was bound to, that key too (`key_lost`, reason `revoked`), so the next
+   * call attests a new key instead of sending the revoked token until it expires.
+   */
+  revoked(state: TokenState): Promise<void>;
   /** Drops the held token and any cool-down. */
   reset(): void;
 }
@@ -103,6 +111,7 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
     const state: TokenState = {
       token: issued.token,
       keyId,
+      registeredKeyId: via === 'assert' ? keyId : (issued.keyId ?? null),
       platform: provider.platform,
       usableUntil: received + lifetimeMs - Math.min(5000, lifetimeMs / 10),
       refreshAt: received + lifetimeMs - Math.min(options.refreshAheadMs, lifetimeMs / 2),
@@ -237,6 +246,14 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
     },
     invalidate(token) {
       if (current?.token === token) current = null;
+    },
+    async revoked(state) {
+      if (current?.token === state.token) current = null;
+      // Several requests may carry the revoked token at once: only the first drops the key, and
+      // never a new one attested meanwhile.
+      if (state.registeredKeyId !== null && (await provider.currentKey()) === state.registeredKeyId) {
+        await lose('revoked');
+      }
     },
     reset() {
       generation += 1;

@@ -1,8 +1,8 @@
 /**
- * Raw-socket probes of malformed and hostile HTTP (threats.md §E and A5/A7/A9), each checking the
- * status, U's request count (NF: nothing forwarded) and that the attacker sink K got no connection.
- * Cases marked "Node" are refused by Node's own parser: they stay as regression tests against
- * `insecureHTTPParser`, a Node downgrade or a server swap.
+ * Raw-socket probes of malformed and hostile HTTP (docs/threat-model.md §E, A5, A7, A9), each
+ * checking the status, U's request count (NF: nothing forwarded) and that the attacker sink K got
+ * no connection. Cases marked "Node" are refused by Node's own parser: they stay as regression
+ * tests against `insecureHTTPParser`, a Node downgrade or a server swap.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * Threats §C (JWT/JWS attack catalog), every case that concerns app tokens, as tables: each
+ * Threats §C of docs/threat-model.md (app tokens and proofs), every case that concerns app tokens, as tables: each
  * forged token and the exact refusal reason it must produce. C-28 (duplicate credentials) is
  * the gateway's; C-30 (rotation edge) lives in create-key-store.test.ts.
  */

@@ -166,7 +166,7 @@ function validateOptions(options: TokenVerifierOptions): void {
 }
 
 /**
- * Builds the app-token verifier (protocol §3, threats §C). Structure, header and signature are
+ * Builds the app-token verifier (protocol §3, docs/threat-model.md §C). Structure, header and signature are
  * checked by {@link verifyJws} with node:crypto (no jose on the hot path: measured 3-4x slower
  * for ES256, see docs/tokens.md); then every claim of the closed claim set is checked: exact
  * `iss`, `aud` entries all served here, integer `iat`/`exp`/`nbf` with a bounded tolerance,

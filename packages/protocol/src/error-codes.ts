@@ -97,6 +97,11 @@ export const ERROR_CODES = {
     title: 'Method not allowed on this route',
     fix: 'Use one of the methods in the Allow header.',
   },
+  upgrade_not_allowed: {
+    status: 400,
+    title: 'Protocol upgrade not allowed',
+    fix: 'Send a plain HTTP/1.1 request without Upgrade, HTTP2-Settings or Connection: upgrade; the shield tunnels no WebSocket or h2c connection.',
+  },
   payload_too_large: {
     status: 413,
     title: 'Request body too large',

@@ -18,6 +18,7 @@ import { expectContinue } from './expect-continue.js';
 import { type ForwardHandle, type ForwardListener, forward } from './forward.js';
 import { GATEWAY_REASONS, type GatewayReason } from './gateway-reasons.js';
 import { hashIdentifier } from './hash-identifier.js';
+import { isUpgradeAttempt } from './is-upgrade-attempt.js';
 import { type RequestHeaderFacts, readRequestHeaders } from './read-request-headers.js';
 import { IDENTITY_HEADERS } from './request-header-policy.js';
 import {
@@ -497,7 +498,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     const route = routes[match.index]!;
     ex.routeId = route.id;
 
-    // 4. Protocol headers and credentials: one of each, only where they belong.
+    // 4. No protocol switch (createHttpServer refuses these first; this covers other servers):
+    // no route can opt in to WebSocket or h2c yet, and a plain forward would carry the handshake.
+    if (isUpgradeAttempt(req.rawHeaders)) return deny(ex, 'upgrade_refused', { close: true });
+
+    // Protocol headers and credentials: one of each, only where they belong.
     const facts = readRequestHeaders(req.rawHeaders, route.removeNames);
     if (facts.authorization !== null) ex.userIdHash = hashIdentifier(facts.authorization);
     if (facts.tokenCount > 1) return deny(ex, 'duplicate_token');

@@ -27,6 +27,26 @@ export const GATEWAY_REASONS = [
     fix: 'Do not tunnel through the gateway.',
   },
   {
+    reason: 'http_version_unsupported',
+    code: 'bad_request',
+    meaning:
+      'The request line has no HTTP version (HTTP/0.9 style, GET /path) or one other than HTTP/1.0 and HTTP/1.1 (refused by createHttpServer).',
+    fix: 'Send HTTP/1.1 requests (the request line ends with HTTP/1.1).',
+  },
+  {
+    reason: 'host_missing',
+    code: 'bad_request',
+    meaning: 'The request has no Host header, in HTTP/1.1 or in HTTP/1.0 (refused by createHttpServer).',
+    fix: 'Send a Host header; every HTTP client library does.',
+  },
+  {
+    reason: 'upgrade_refused',
+    code: 'upgrade_not_allowed',
+    meaning:
+      'A protocol upgrade attempt (an Upgrade or HTTP2-Settings header, or upgrade named in Connection: WebSocket, h2c); no route can opt in yet.',
+    fix: 'Send plain HTTP/1.1 requests; WebSocket and h2c are not tunnelled.',
+  },
+  {
     reason: 'absolute_form',
     code: 'path_rejected',
     meaning: 'Absolute-form target (http://host/...) sent to the gateway.',

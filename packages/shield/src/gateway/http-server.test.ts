@@ -111,9 +111,34 @@ describe('createHttpServer', () => {
     assert.match(events.at(-1)?.reason ?? '', /^HPE_/);
   });
 
-  test('missing Host is refused (requireHostHeader)', async () => {
-    const result = await probe(port, 'GET /x HTTP/1.1\r\n\r\n');
+  test('missing Host (HTTP/1.1 and HTTP/1.0) and a missing or unknown version get a problem+json 400 and a close; the handler never runs', async () => {
+    for (const [raw, reason] of [
+      ['GET /refused HTTP/1.1\r\n\r\n', 'host_missing'],
+      ['GET /refused HTTP/1.0\r\n\r\n', 'host_missing'],
+      ['GET /refused\r\n\r\n', 'http_version_unsupported'],
+      ['GET /refused HTTP/2.0\r\nHost: a\r\n\r\n', 'http_version_unsupported'],
+    ] as const) {
+      const result = await probe(port, raw, { graceMs: 200 });
+      assert.equal(result.responses[0]?.status, 400, raw);
+      assert.equal(problemCode(result.responses[0]!.body), 'bad_request');
+      assert.equal(result.closed, true);
+      assert.equal(events.at(-1)?.reason, reason);
+      assert.equal(events.at(-1)?.requestId, result.responses[0]?.headers.get('x-request-id')?.[0]);
+    }
+    assert.ok(!handled.includes('GET /refused'));
+  });
+
+  test('a protocol upgrade attempt gets a problem+json 400 upgrade_not_allowed and a close', async () => {
+    const result = await probe(
+      port,
+      'GET /refused HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
+      { graceMs: 200 },
+    );
     assert.equal(result.responses[0]?.status, 400);
+    assert.equal(problemCode(result.responses[0]!.body), 'upgrade_not_allowed');
+    assert.equal(result.closed, true);
+    assert.equal(events.at(-1)?.reason, 'upgrade_refused');
+    assert.ok(!handled.includes('GET /refused'));
   });
 
   test('an oversized head gets 431', async () => {

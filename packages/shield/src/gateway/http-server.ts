@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ERROR_CODES, type ErrorCode, type Problem, problemType } from '@portcullis/protocol';
+import { sendProblem } from '../server/problem.js';
 import { expectContinue } from './expect-continue.js';
+import type { GatewayReason } from './gateway-reasons.js';
+import { isUpgradeAttempt } from './is-upgrade-attempt.js';
 
 /** Hardened node:http settings. Every value is in milliseconds or bytes and must be > 0. */
 export interface HttpServerOptions {
@@ -22,11 +25,17 @@ export interface HttpServerOptions {
   onClientError?: (event: ClientErrorEvent) => void;
 }
 
-/** A request refused by the server itself (malformed HTTP, too large, too slow, CONNECT). */
+/**
+ * A request refused by the server itself (malformed HTTP, too large, too slow, CONNECT, no HTTP
+ * version, no Host, a protocol upgrade).
+ */
 export interface ClientErrorEvent {
   requestId: string;
   code: ErrorCode;
-  /** Node's error code (`HPE_INVALID_HEADER_TOKEN`, `ERR_HTTP_REQUEST_TIMEOUT`, ...) or `connect_method`. */
+  /**
+   * Node's error code (`HPE_INVALID_HEADER_TOKEN`, `ERR_HTTP_REQUEST_TIMEOUT`, ...), or one of the
+   * gateway sub-codes `connect_method`, `http_version_unsupported`, `host_missing`, `upgrade_refused`.
+   */
   reason: string;
   remoteAddress: string | null;
 }
@@ -78,6 +87,32 @@ function rawProblem(code: ErrorCode, requestId: string): string {
   );
 }
 
+/** Why a parsed request is refused before the handler sees it, with the detail the client reads. */
+const REFUSALS = {
+  http_version_unsupported: {
+    code: 'bad_request',
+    detail: 'only HTTP/1.1 and HTTP/1.0 are served: the request line must end with HTTP/1.1',
+  },
+  host_missing: { code: 'bad_request', detail: 'the request has no Host header' },
+  upgrade_refused: {
+    code: 'upgrade_not_allowed',
+    detail: 'protocol upgrades (WebSocket, h2c) are not tunnelled',
+  },
+} as const satisfies Partial<Record<GatewayReason, { code: ErrorCode; detail: string }>>;
+
+/**
+ * A request Node parsed but the shield refuses on every listener: a request line without a
+ * version (`GET /path`, read by Node as HTTP/0.9) or with one other than 1.0 and 1.1 (Node also
+ * accepts 0.9 and 2.0 spelled out), no Host at all (Node requires it only of HTTP/1.1, and answers
+ * that with a bare 400), or an attempt to switch protocols.
+ */
+function refusalOf(req: IncomingMessage): keyof typeof REFUSALS | null {
+  if (req.httpVersionMajor !== 1 || req.httpVersionMinor > 1) return 'http_version_unsupported';
+  if (req.headers.host === undefined) return 'host_missing';
+  if (isUpgradeAttempt(req.rawHeaders)) return 'upgrade_refused';
+  return null;
+}
+
 function clientErrorCode(error: NodeJS.ErrnoException): ErrorCode {
   switch (error.code) {
     case 'HPE_HEADER_OVERFLOW':
@@ -92,10 +127,13 @@ function clientErrorCode(error: NodeJS.ErrnoException): ErrorCode {
 /**
  * Creates a node:http server with hardened settings for the gateway and the shield's endpoints:
  * strict parser (`insecureHTTPParser: false`; refuses to start when `--insecure-http-parser` is in
- * the node arguments or NODE_OPTIONS), Host required, headers timeout 15 s, request timeout 30 s,
- * no header-count truncation (the gateway counts headers itself), `Expect: 100-continue` left to
- * the handler (the gateway sends 100 only when it accepts the body), CONNECT answered 405, and
- * malformed requests answered with a problem+json 400/408/431 before the socket is destroyed.
+ * the node arguments or NODE_OPTIONS), headers timeout 15 s, request timeout 30 s, no header-count
+ * truncation (the gateway counts headers itself), `Expect: 100-continue` left to the handler (the
+ * gateway sends 100 only when it accepts the body), CONNECT answered 405, malformed requests
+ * answered with a problem+json 400/408/431 before the socket is destroyed, and, before the handler
+ * sees them, requests without an HTTP/1.0 or HTTP/1.1 version or without a Host header (400
+ * `bad_request`) and protocol upgrade attempts (400 `upgrade_not_allowed`) answered with
+ * problem+json and the connection closed.
  *
  * @example
  * const server = createHttpServer((req, res) => gateway.handle(req, res, randomUUID(), req.socket.remoteAddress ?? ''));
@@ -111,25 +149,6 @@ export function createHttpServer(
   if (requestTimeout < headersTimeout)
     throw new TypeError('requestTimeoutMs must be at least headersTimeoutMs');
   const { onClientError } = options;
-
-  const server = createServer(
-    {
-      insecureHTTPParser: false,
-      requireHostHeader: true,
-      joinDuplicateHeaders: false,
-      maxHeaderSize: setting(options, 'maxHeaderSize'),
-      headersTimeout,
-      requestTimeout,
-      keepAliveTimeout: setting(options, 'keepAliveTimeoutMs'),
-      connectionsCheckingInterval: setting(options, 'timeoutCheckIntervalMs'),
-      noDelay: true,
-    },
-    handler,
-  );
-  // 0: Node keeps every header instead of silently dropping those past 2000 (which can hide a
-  // Content-Length); the head stays bounded by maxHeaderSize and the gateway refuses > maxHeaders.
-  server.maxHeadersCount = 0;
-  server.setTimeout(setting(options, 'idleTimeoutMs'), (socket) => socket.destroy());
 
   const report = (code: ErrorCode, reason: string, socket: Duplex): string => {
     const requestId = randomUUID();
@@ -147,6 +166,39 @@ export function createHttpServer(
     }
     return requestId;
   };
+
+  const guarded = (req: IncomingMessage, res: ServerResponse): void => {
+    const refusal = refusalOf(req);
+    if (refusal === null) {
+      handler(req, res);
+      return;
+    }
+    const { code, detail } = REFUSALS[refusal];
+    const requestId = report(code, refusal, req.socket);
+    // The connection is closed: a body, or the bytes of a protocol the client hoped to switch
+    // to, may follow on the wire.
+    sendProblem(res, code, requestId, { detail, headers: { connection: 'close' } });
+  };
+
+  const server = createServer(
+    {
+      insecureHTTPParser: false,
+      // Host is required of every version below (Node checks only HTTP/1.1, with a bare 400).
+      requireHostHeader: false,
+      joinDuplicateHeaders: false,
+      maxHeaderSize: setting(options, 'maxHeaderSize'),
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout: setting(options, 'keepAliveTimeoutMs'),
+      connectionsCheckingInterval: setting(options, 'timeoutCheckIntervalMs'),
+      noDelay: true,
+    },
+    guarded,
+  );
+  // 0: Node keeps every header instead of silently dropping those past 2000 (which can hide a
+  // Content-Length); the head stays bounded by maxHeaderSize and the gateway refuses > maxHeaders.
+  server.maxHeadersCount = 0;
+  server.setTimeout(setting(options, 'idleTimeoutMs'), (socket) => socket.destroy());
 
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (error.code === 'ECONNRESET' || error.code === 'EPIPE' || !socket.writable) {
@@ -181,7 +233,7 @@ export function createHttpServer(
 
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     expectContinue.mark(req);
-    handler(req, res);
+    guarded(req, res);
   });
 
   return server;

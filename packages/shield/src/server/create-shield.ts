@@ -4,12 +4,13 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rootCertificates } from 'node:tls';
+import { ERROR_CODES } from '@portcullis/protocol';
 import { createAdminHandler } from '../admin/index.js';
 import { APPLE_APP_ATTESTATION_ROOT_CA_PEM, loadAppleRoots } from '../attest/apple/index.js';
 import { createAuditWriter } from '../audit/create-audit-writer.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { Config } from '../config/index.js';
-import { createGateway, createHttpServer } from '../gateway/index.js';
+import { type ClientErrorEvent, createGateway, createHttpServer } from '../gateway/index.js';
 import { createClientIpResolver } from '../limits/index.js';
 import { createAuthorizationBindingCheck, createProofCheck } from '../proofs/index.js';
 import { createStores } from '../stores/create-stores.js';
@@ -248,6 +249,34 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
       ),
   });
 
+  // Requests the HTTP server refuses before any handler (malformed, too slow, CONNECT, no version,
+  // no Host, a protocol upgrade) are audited too, by the socket peer's address.
+  const auditRefusal =
+    (event: 'gateway' | 'admin') =>
+    (refusal: ClientErrorEvent): void => {
+      const status = ERROR_CODES[refusal.code].status;
+      auditWriter.write({
+        ts: clock.now(),
+        requestId: refusal.requestId,
+        event,
+        decision: status >= 500 ? 'error' : status === 429 ? 'limit' : 'deny',
+        code: refusal.code,
+        reason: refusal.reason,
+        appId: null,
+        routeId: null,
+        method: null,
+        path: null,
+        clientIp: refusal.remoteAddress,
+        deviceIdHash: null,
+        userIdHash: null,
+        tokenJti: null,
+        level: null,
+        upstreamStatus: null,
+        latencyMs: null,
+        details: null,
+      });
+    };
+
   const admin =
     config.admin === undefined
       ? undefined
@@ -277,12 +306,14 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
           headersTimeoutMs: config.http.headersTimeoutMs,
           requestTimeoutMs: config.http.requestTimeoutMs,
           keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
+          onClientError: auditRefusal('admin'),
         });
 
   const server = createHttpServer(handler, {
     headersTimeoutMs: config.http.headersTimeoutMs,
     requestTimeoutMs: config.http.requestTimeoutMs,
     keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
+    onClientError: auditRefusal('gateway'),
   });
 
   if (development) {

@@ -9,8 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import type { AppTokenClaims } from '@portcullis/protocol';
 import { createManualClock } from '../clock.js';
 import { createHttpServer, type GatewayCheckContext } from '../gateway/index.js';
+import { TEST_IDENTIFIERS } from '../gateway/test-support/harness.js';
 import { createRevocationCheck } from '../server/create-revocation-check.js';
-import { idHash } from '../server/public-handler.js';
 import {
   type AuditRecord,
   createMemoryStores,
@@ -83,8 +83,10 @@ interface Listener {
   port: number;
 }
 
-async function listen(options: AdminHandlerOptions): Promise<Listener> {
-  const handler = createAdminHandler(options);
+async function listen(
+  options: Omit<AdminHandlerOptions, 'identifiers'> & { identifiers?: AdminHandlerOptions['identifiers'] },
+): Promise<Listener> {
+  const handler = createAdminHandler({ identifiers: TEST_IDENTIFIERS, ...options });
   const server = createHttpServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { handler, server, port: (server.address() as AddressInfo).port };
@@ -209,7 +211,13 @@ after(async () => {
 
 describe('createAdminHandler: options', () => {
   test('refuses a tokenSha256 that is not 64 hex digits', () => {
-    const base = { stores: createMemoryStores(), keys: { list: () => [] }, clock, stats: () => ({}) };
+    const base = {
+      stores: createMemoryStores(),
+      keys: { list: () => [] },
+      identifiers: TEST_IDENTIFIERS,
+      clock,
+      stats: () => ({}),
+    };
     for (const tokenSha256 of ['', 'abc', TOKEN, `${TOKEN_SHA256}0`, 'g'.repeat(64)]) {
       assert.throws(() => createAdminHandler({ ...base, tokenSha256 }), TypeError);
     }
@@ -616,7 +624,7 @@ describe('POST /devices/{keyId}/revoke', () => {
       assert.equal(record.appId, 'shop');
       assert.equal(record.method, 'POST');
       assert.equal(record.path, '/devices/{keyId}/revoke');
-      assert.equal(record.deviceIdHash, idHash(APPLE));
+      assert.equal(record.deviceIdHash, TEST_IDENTIFIERS.audit(APPLE));
     }
     assert.deepEqual(
       records.map((r) => r.details?.['alreadyRevoked']),

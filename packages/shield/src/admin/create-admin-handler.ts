@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../clock.js';
 import { isShieldError, ShieldError } from '../errors.js';
+import type { IdentifierHasher } from '../identifier-hasher.js';
 import { sendProblem } from '../server/problem.js';
-import { idHash } from '../server/public-handler.js';
 import { readJsonBody } from '../server/read-json-body.js';
 import { type AuditLog, type AuditRecord, type DeviceStore, StoreUnavailableError } from '../stores/index.js';
 import type { KeyInfo } from '../tokens/index.js';
@@ -36,6 +36,8 @@ export interface AdminHandlerOptions {
   };
   /** The signing keys (`KeyStore`); only `list()` is used, which holds no private material. */
   keys: { list(): KeyInfo[] };
+  /** Hashes the revoked device's key id into its audit record, as the gateway does. */
+  identifiers: IdentifierHasher;
   clock: Clock;
   /**
    * The shield's own numbers for `/metrics`, read at every scrape: lower_snake_case names, a name
@@ -117,7 +119,7 @@ function storeReason(error: StoreUnavailableError): string {
  *
  * @example
  * ```ts
- * const admin = createAdminHandler({ tokenSha256, stores, keys, clock, stats: () => ({}) });
+ * const admin = createAdminHandler({ tokenSha256, stores, keys, identifiers, clock, stats: () => ({}) });
  * createHttpServer(admin).listen(9090, '127.0.0.1');
  * // on shutdown: admin.close();
  * ```
@@ -126,8 +128,11 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
   if (typeof options.tokenSha256 !== 'string' || !/^[0-9a-fA-F]{64}$/.test(options.tokenSha256)) {
     throw new TypeError('createAdminHandler: tokenSha256 must be 64 hex digits (the SHA-256 of the token)');
   }
+  if (typeof options.identifiers?.audit !== 'function') {
+    throw new TypeError('createAdminHandler: identifiers must be an IdentifierHasher');
+  }
   const expected = Buffer.from(options.tokenSha256, 'hex');
-  const { stores, keys, clock } = options;
+  const { stores, keys, clock, identifiers } = options;
   const throttle = createAuthFailureThrottle({ ...options.throttle, clock });
   const metrics = createAdminMetrics({ stats: () => options.stats(), keys });
 
@@ -373,7 +378,7 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
           method: req.method ?? null,
           path: route.template,
           clientIp,
-          deviceIdHash: exchange.audit.keyId === null ? null : idHash(exchange.audit.keyId),
+          deviceIdHash: exchange.audit.keyId === null ? null : identifiers.audit(exchange.audit.keyId),
           userIdHash: null,
           tokenJti: null,
           level: null,

@@ -77,15 +77,22 @@ describe('portcullis CLI', () => {
     assert.match(absent.err, /absent\.yaml/);
   });
 
-  test('init writes a config that checks, and a key directory with a 0600 key; a second init needs --force', async () => {
+  test('init writes a config that checks, and a key directory with a 0600 signing key and identifier key; a second init needs --force', async () => {
     const target = join(dir, 'shield');
     const init = await cli(['init', '--dir', target, '--issuer', 'https://shield.example.com']);
     assert.equal(init.code, 0, init.err);
     const keyDir = join(target, 'data', 'keys');
-    const keyFiles = (await readdir(keyDir)).filter((name) => name.endsWith('.json'));
+    const keyFiles = (await readdir(keyDir)).filter(
+      (name) => name.endsWith('.json') && name !== 'identifier-key.json',
+    );
     assert.equal(keyFiles.length, 1);
     assert.equal((await stat(join(keyDir, keyFiles[0]!))).mode & 0o777, 0o600);
+    assert.equal((await stat(join(keyDir, 'identifier-key.json'))).mode & 0o777, 0o600);
+    assert.match(init.out, /identifier key identifier-key\.json/);
     assert.equal((await stat(join(target, 'portcullis.yaml'))).mode & 0o777, 0o600);
+    const listed = await cli(['keys', 'list', '--config', join(target, 'portcullis.yaml'), '--json']);
+    assert.equal(listed.code, 0, listed.err);
+    assert.equal((JSON.parse(listed.out) as unknown[]).length, 1, 'the identifier key is not a signing key');
     const again = await cli(['init', '--dir', target]);
     assert.equal(again.code, 1);
     assert.match(again.err, /--force/);

@@ -145,7 +145,11 @@ export const configSchema = z
       .describe('Where challenges, devices, replay marks, limits and audit are kept. Default: sqlite.'),
     keys: z
       .strictObject({
-        dir: z.string().min(1).default('./data/keys').describe('Folder of the token signing keys.'),
+        dir: z
+          .string()
+          .min(1)
+          .default('./data/keys')
+          .describe('Folder of the token signing keys and the identifier key; shared by every instance.'),
         alg: z.enum(['ES256', 'EdDSA']).default('ES256').describe('Signing algorithm of new keys.'),
         rotateEveryDays: optionalIntField(1, 365).describe(
           'Rotate the signing key this often. Absent: manual.',

@@ -17,7 +17,6 @@ import { createUpstreamPools } from './create-upstream-pools.js';
 import { expectContinue } from './expect-continue.js';
 import { type ForwardHandle, type ForwardListener, forward } from './forward.js';
 import { GATEWAY_REASONS, type GatewayReason } from './gateway-reasons.js';
-import { hashIdentifier } from './hash-identifier.js';
 import { isUpgradeAttempt } from './is-upgrade-attempt.js';
 import { type RequestHeaderFacts, readRequestHeaders } from './read-request-headers.js';
 import { IDENTITY_HEADERS } from './request-header-policy.js';
@@ -144,15 +143,18 @@ interface GatewayCore {
  * one audit record.
  *
  * @example
- * const gateway = createGateway({ routes, verifyToken, resolveSecret, audit, clock: systemClock });
+ * const identifiers = createIdentifierHasher(await loadIdentifierKey(keyDir, { create: true, now: Date.now() }));
+ * const gateway = createGateway({ routes, verifyToken, resolveSecret, audit, identifiers, clock: systemClock });
  * const server = createHttpServer((req, res) => gateway.handle(req, res, randomUUID(), req.socket.remoteAddress ?? ''));
  */
 export function createGateway(options: GatewayOptions): Gateway {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
-  const { verifyToken, resolveSecret, audit, clock, logger } = options;
+  const { verifyToken, resolveSecret, audit, identifiers, clock, logger } = options;
   if (typeof verifyToken !== 'function') throw new TypeError('verifyToken must be a function');
   if (typeof resolveSecret !== 'function') throw new TypeError('resolveSecret must be a function');
   if (typeof audit !== 'function') throw new TypeError('audit must be a function');
+  if (typeof identifiers?.audit !== 'function')
+    throw new TypeError('identifiers must be an IdentifierHasher');
   if (typeof clock?.now !== 'function') throw new TypeError('clock must be a Clock');
   if (!Array.isArray(options.routes)) throw new TypeError('routes must be an array');
   if (process.env['NODE_TLS_REJECT_UNAUTHORIZED'] === '0') {
@@ -504,7 +506,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
     // Protocol headers and credentials: one of each, only where they belong.
     const facts = readRequestHeaders(req.rawHeaders, route.removeNames);
-    if (facts.authorization !== null) ex.userIdHash = hashIdentifier(facts.authorization);
+    if (facts.authorization !== null) ex.userIdHash = identifiers.audit(facts.authorization);
     if (facts.tokenCount > 1) return deny(ex, 'duplicate_token');
     if (facts.proofCount > 1) return deny(ex, 'duplicate_proof');
     if (facts.authorizationCount > 1) return deny(ex, 'duplicate_authorization');
@@ -537,7 +539,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (ex.closed) return;
       ex.claims = claims;
       const kid = claims.cnf?.kid;
-      if (typeof kid === 'string') ex.deviceIdHash = hashIdentifier(kid);
+      if (typeof kid === 'string') ex.deviceIdHash = identifiers.audit(kid);
       if (route.minLevel !== null && !meetsLevel(claims.lvl, route.minLevel))
         return deny(ex, 'level_below_minimum');
       if (route.apps !== null && !route.apps.has(claims.sub)) return deny(ex, 'app_not_allowed');

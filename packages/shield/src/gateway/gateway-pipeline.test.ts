@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ShieldError } from '../errors.js';
 import { StoreUnavailableError } from '../stores/ports.js';
-import { hashIdentifier } from './hash-identifier.js';
 import {
   headerValues,
   type ProbeResult,
@@ -14,6 +14,7 @@ import {
   startGateway,
   startSink,
   startUpstream,
+  TEST_IDENTIFIERS,
   type Upstream,
   waitFor,
 } from './test-support/harness.js';
@@ -192,7 +193,9 @@ describe('gateway pipeline', () => {
     const audit = lastAudit();
     assert.equal(audit.decision, 'deny');
     assert.equal(audit.reason, 'token_missing');
-    assert.equal(audit.userIdHash, hashIdentifier('Bearer user-a'));
+    assert.equal(audit.userIdHash, TEST_IDENTIFIERS.audit('Bearer user-a'));
+    const bare = createHash('sha256').update('Bearer user-a').digest('hex').slice(0, 32);
+    assert.notEqual(audit.userIdHash, bare, 'keyed, not a bare SHA-256 anyone can recompute');
   });
 
   test('a valid token is forwarded with identity headers from the verified claims', async () => {
@@ -206,7 +209,7 @@ describe('gateway pipeline', () => {
     assert.deepEqual(headerValues(seen, 'portcullis-token'), [], 'the token never reaches the upstream');
     assert.equal(seen.body.toString(), '{"amount":1}');
     const audit = lastAudit();
-    assert.equal(audit.deviceIdHash, hashIdentifier('device-key-1'));
+    assert.equal(audit.deviceIdHash, TEST_IDENTIFIERS.audit('device-key-1'));
     assert.equal(audit.appId, 'shop');
     assert.equal(audit.level, 'hardware');
     assert.match(audit.tokenJti ?? '', /^[0-9a-f-]{36}$/);

@@ -7,7 +7,14 @@ import { createManualClock } from '../clock.js';
 import type { AuditRecord } from '../stores/ports.js';
 import { createGateway } from './create-gateway.js';
 import { isUpgradeAttempt } from './is-upgrade-attempt.js';
-import { createIssuer, probe, route, startUpstream, TEST_NOW } from './test-support/harness.js';
+import {
+  createIssuer,
+  probe,
+  route,
+  startUpstream,
+  TEST_IDENTIFIERS,
+  TEST_NOW,
+} from './test-support/harness.js';
 
 describe('isUpgradeAttempt', () => {
   test('an Upgrade or HTTP2-Settings header in any casing, or upgrade named in Connection', () => {
@@ -47,6 +54,7 @@ test('a gateway mounted on a bare node:http server refuses upgrade attempts itse
     verifyToken: issuer.verifyToken,
     resolveSecret: () => '',
     audit: (record) => audits.push(record),
+    identifiers: TEST_IDENTIFIERS,
     clock,
   });
   const server = createServer((req, res) => gateway.handle(req, res, randomUUID(), '127.0.0.1'));

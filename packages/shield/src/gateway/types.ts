@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AppTokenClaims, AssuranceLevel } from '@portcullis/protocol';
 import type { Clock } from '../clock.js';
+import type { IdentifierHasher } from '../identifier-hasher.js';
 import type { AuditRecord } from '../stores/ports.js';
 
 /**
@@ -164,6 +165,11 @@ export interface GatewayOptions {
   checks?: readonly GatewayCheck[];
   /** Receives exactly one record per request. Must not throw (a throw is logged and ignored). */
   audit(record: Omit<AuditRecord, 'instance'>): void;
+  /**
+   * Hashes the device key id and the Authorization value into the audit record
+   * (`createIdentifierHasher` over the deployment's identifier key).
+   */
+  identifiers: IdentifierHasher;
   clock: Clock;
   limits?: GatewayLimits;
   logger?: GatewayLogger;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AppTokenClaims } from '@portcullis/protocol';
 import type { GatewayCheck, GatewayCheckContext, RouteSpec } from '../gateway/types.js';
+import { createIdentifierHasher } from '../identifier-hasher.js';
 import { createLimitChecks } from './create-limit-checks.js';
 import { createMemoryLimitStore } from './stores/create-memory-limit-store.js';
 import { createRedisLimitStore } from './stores/create-redis-limit-store.js';
@@ -63,6 +64,7 @@ async function measure(check: GatewayCheck, iterations: number): Promise<number>
 async function run(store: LimitStore, iterations: number): Promise<number> {
   const limits = createLimitChecks({
     store,
+    identifiers: createIdentifierHasher(randomBytes(32)),
     routes: [
       {
         routeId: 'bench',

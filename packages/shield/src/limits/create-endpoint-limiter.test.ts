@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { REDIS_URL, requireService } from '../../test/support/services.js';
 import { createManualClock } from '../clock.js';
 import { isShieldError } from '../errors.js';
+import { TEST_IDENTIFIERS } from '../gateway/test-support/harness.js';
 import { StoreOutageError } from '../stores/store-outage-error.js';
 import { createEndpointLimiter, type EndpointLimiterOptions } from './create-endpoint-limiter.js';
 import { createMemoryLimitStore } from './stores/create-memory-limit-store.js';
@@ -38,6 +39,7 @@ function limiter(overrides: Partial<EndpointLimiterOptions> = {}) {
   const endpoints = createEndpointLimiter({
     store: createMemoryLimitStore(),
     clock,
+    identifiers: TEST_IDENTIFIERS,
     onEvent: (event) => events.push(event),
     ...overrides,
   });
@@ -157,21 +159,27 @@ describe('createEndpointLimiter (A2-03, D-34)', () => {
   test('bad options and arguments are TypeErrors', async () => {
     const store = createMemoryLimitStore();
     const clock = createManualClock(T0);
-    assert.throws(() => createEndpointLimiter({ store, clock: {} as typeof clock }), /clock/);
+    const identifiers = TEST_IDENTIFIERS;
+    assert.throws(() => createEndpointLimiter({ store, clock: {} as typeof clock, identifiers }), /clock/);
+    assert.throws(
+      () => createEndpointLimiter({ store, clock, identifiers: undefined as unknown as typeof identifiers }),
+      /identifiers/,
+    );
     assert.throws(
       () =>
         createEndpointLimiter({
           store,
           clock,
+          identifiers,
           limits: { attest: { perKey: { max: 0, windowSeconds: 60 } } },
         }),
       /limits\.attest\.perKey\.max/,
     );
     assert.throws(
-      () => createEndpointLimiter({ store, clock, onStoreFailure: 'maybe' as 'open' }),
+      () => createEndpointLimiter({ store, clock, identifiers, onStoreFailure: 'maybe' as 'open' }),
       /onStoreFailure/,
     );
-    const endpoints = createEndpointLimiter({ store, clock });
+    const endpoints = createEndpointLimiter({ store, clock, identifiers });
     await assert.rejects(endpoints.consume('mint' as 'attest', '192.0.2.1'), TypeError);
     await assert.rejects(endpoints.consume('attest', '192.0.2.1', 42 as unknown as string), TypeError);
   });
@@ -189,8 +197,8 @@ describe('createEndpointLimiter (A2-03, D-34)', () => {
     });
     const clock = createManualClock(T0);
     const limits = { failures: { perKey: { max: 4, windowSeconds: 60 } } };
-    const g1 = createEndpointLimiter({ store: s1, clock, limits });
-    const g2 = createEndpointLimiter({ store: s2, clock, limits });
+    const g1 = createEndpointLimiter({ store: s1, clock, limits, identifiers: TEST_IDENTIFIERS });
+    const g2 = createEndpointLimiter({ store: s2, clock, limits, identifiers: TEST_IDENTIFIERS });
     await Promise.all(
       Array.from({ length: 4 }, (_, i) => (i % 2 === 0 ? g1 : g2).recordFailure('attest', '192.0.2.1', 'k')),
     );

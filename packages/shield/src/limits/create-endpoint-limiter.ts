@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { ShieldError } from '../errors.js';
+import type { IdentifierHasher } from '../identifier-hasher.js';
 import { StoreUnavailableError } from '../stores/ports.js';
 import { StoreOutageError } from '../stores/store-outage-error.js';
 import { shapeBucket } from './decide-buckets.js';
@@ -42,6 +42,8 @@ export interface EndpointLimiterOptions {
   store: LimitStore;
   /** Time for the memory and SQLite stores and the insurance limiter (Redis uses its own). */
   clock: Clock;
+  /** Turns client addresses and key ids into bucket keys; the same key on every instance. */
+  identifiers: IdentifierHasher;
   /** Overrides of DEFAULT_ENDPOINT_LIMITS, per endpoint and limit. */
   limits?: { [K in keyof EndpointLimitSettings]?: Partial<EndpointLimitSettings[K]> };
   /** When the store fails: `'closed'` (default) throws `store_unavailable`; `'open'` uses a local insurance limiter. */
@@ -84,10 +86,6 @@ interface Shaped {
 
 const KINDS: readonly EndpointKind[] = ['challenge', 'attest', 'assert'];
 
-function hash(kind: string, value: string): string {
-  return createHash('sha256').update(`${kind}\u0000${value}`).digest('base64url').slice(0, 22);
-}
-
 /**
  * Builds the limiter of the shield's own endpoints (threats A2-03, D-34): per client address
  * (IPv6 by prefix) and per key id, plus a lockout fed by verification failures, so nobody can
@@ -96,7 +94,7 @@ function hash(kind: string, value: string): string {
  *
  * @example
  * ```ts
- * const endpoints = createEndpointLimiter({ store, clock: systemClock });
+ * const endpoints = createEndpointLimiter({ store, clock: systemClock, identifiers });
  * await endpoints.consume('attest', clientIp, evidence.keyId); // throws rate_limited when over
  * // ... verification failed:
  * await endpoints.recordFailure('attest', clientIp, evidence.keyId);
@@ -107,6 +105,10 @@ export function createEndpointLimiter(options: EndpointLimiterOptions): Endpoint
   const { store, clock, onEvent } = options;
   if (typeof store?.take !== 'function') throw new TypeError('store must be a LimitStore');
   if (typeof clock?.now !== 'function') throw new TypeError('clock must be a Clock');
+  const { identifiers } = options;
+  if (typeof identifiers?.limitKey !== 'function')
+    throw new TypeError('identifiers must be an IdentifierHasher');
+  const hash = (kind: string, value: string): string => identifiers.limitKey(kind, value);
   const prefixLength = assertIpv6PrefixLength(options.ipv6PrefixLength ?? 64, 'ipv6PrefixLength');
   const onStoreFailure = options.onStoreFailure ?? 'closed';
   if (onStoreFailure !== 'closed' && onStoreFailure !== 'open')

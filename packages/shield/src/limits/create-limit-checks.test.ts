@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, type TestContext, test } from 'node:test';
 import { HEADER_TOKEN } from '@portcullis/protocol';
 import type { RouteSpec } from '../gateway/index.js';
+import { TEST_IDENTIFIERS } from '../gateway/test-support/harness.js';
 import { StoreOutageError } from '../stores/store-outage-error.js';
 import { createLimitChecks } from './create-limit-checks.js';
 import { createMemoryLimitStore } from './stores/create-memory-limit-store.js';
@@ -655,7 +656,7 @@ describe('monitor mode, missing keys, outages, options', () => {
     const make =
       (routes: RouteLimits[], extra: Record<string, unknown> = {}) =>
       () =>
-        createLimitChecks({ store, routes, ...extra });
+        createLimitChecks({ store, routes, identifiers: TEST_IDENTIFIERS, ...extra });
     const rule = { per: 'device' as const, max: 5, windowSeconds: 60 };
     assert.throws(make([{ routeId: '', rules: [rule] }]), /routes\[0\]\.routeId/);
     assert.doesNotThrow(make([{ routeId: 'POST /pay', rules: [rule] }]));
@@ -701,6 +702,10 @@ describe('monitor mode, missing keys, outages, options', () => {
     assert.throws(make([], { insuranceDivisor: 0 }), /insuranceDivisor/);
     assert.throws(make([], { userClaim: 'a b' }), /userClaim/);
     assert.throws(make([], { ipv6PrefixLength: 200 }), /ipv6PrefixLength/);
-    assert.throws(() => createLimitChecks({ store: {} as LimitStore, routes: [] }), /store/);
+    assert.throws(
+      () => createLimitChecks({ store: {} as LimitStore, routes: [], identifiers: TEST_IDENTIFIERS }),
+      /store/,
+    );
+    assert.throws(make([], { identifiers: undefined }), /identifiers/);
   });
 });

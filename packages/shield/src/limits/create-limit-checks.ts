@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { ShieldError } from '../errors.js';
 import type { GatewayCheck, GatewayCheckContext } from '../gateway/types.js';
+import type { IdentifierHasher } from '../identifier-hasher.js';
 import { StoreUnavailableError } from '../stores/ports.js';
 import { StoreOutageError } from '../stores/store-outage-error.js';
 import {
@@ -31,6 +31,12 @@ export interface LimitChecksOptions {
   store: LimitStore;
   /** The limits of each route that has any; routes not listed are not limited here. */
   routes: readonly RouteLimits[];
+  /**
+   * Turns each identity (device, user, IP, app, body field) into its bucket key
+   * (`createIdentifierHasher` over the deployment's identifier key). Every instance sharing the
+   * store must use the same key, or each counts on its own buckets.
+   */
+  identifiers: IdentifierHasher;
   /**
    * App token claim that names the user for `per: 'user'` (its string or number value). Absent
    * (default): the user is the request's Authorization header value, hashed.
@@ -87,10 +93,6 @@ function integerOption(
   return result;
 }
 
-function identityHash(per: string, value: string): string {
-  return createHash('sha256').update(`${per}\u0000${value}`).digest('base64url').slice(0, 22);
-}
-
 function seconds(us: number): number {
   return Math.ceil(us / 1_000_000);
 }
@@ -115,6 +117,7 @@ function retryAfter(outcomes: readonly BucketOutcome[]): number {
  * ```ts
  * const limits = createLimitChecks({
  *   store: await createRedisLimitStore({ url: 'redis://127.0.0.1:6379' }),
+ *   identifiers, // createIdentifierHasher(await loadIdentifierKey(keyDir, ...)), shared by every instance
  *   routes: [{ routeId: 'email-send', rules: [
  *     { per: 'device', max: 5, windowSeconds: 600 },
  *     { per: 'device', max: 50, windowSeconds: 86_400, cost: { paths: ['$.to', '$.cc', '$.bcc'] } },
@@ -127,6 +130,10 @@ export function createLimitChecks(options: LimitChecksOptions): LimitChecks {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
   const { store, onEvent } = options;
   if (typeof store?.take !== 'function') throw new TypeError('store must be a LimitStore');
+  const { identifiers } = options;
+  if (typeof identifiers?.limitKey !== 'function')
+    throw new TypeError('identifiers must be an IdentifierHasher');
+  const identityHash = (per: string, value: string): string => identifiers.limitKey(per, value);
   if (onEvent !== undefined && typeof onEvent !== 'function')
     throw new TypeError('onEvent must be a function');
   const userClaim = options.userClaim;

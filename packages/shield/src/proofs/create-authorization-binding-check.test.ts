@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { authorizationBindingHash } from '@portcullis/protocol';
-import { hashIdentifier } from '../gateway/hash-identifier.js';
-import { startUpstream, type Upstream } from '../gateway/test-support/harness.js';
+import { startUpstream, TEST_IDENTIFIERS, type Upstream } from '../gateway/test-support/harness.js';
 import { createMemoryStores } from '../stores/memory/create-memory-stores.js';
 import { createAuthorizationBindingCheck } from './create-authorization-binding-check.js';
 import { createProofCheck } from './create-proof-check.js';
@@ -83,7 +82,7 @@ describe('token bound to the Authorization header (ath) on a real gateway', () =
       'binding_authorization_mismatch',
     );
     assert.equal(answer.headers['www-authenticate'], 'Portcullis realm="app", error="binding_mismatch"');
-    assert.equal(gw.audits.at(-1)?.userIdHash, hashIdentifier(USER_B));
+    assert.equal(gw.audits.at(-1)?.userIdHash, TEST_IDENTIFIERS.audit(USER_B));
   });
 
   test('C-21: no Authorization, or a re-spelled one (case, inner whitespace, tab, non-ASCII) → binding_mismatch', async () => {

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { createStores } from '../stores/create-stores.js';
-import { createKeyStore } from '../tokens/index.js';
+import { createKeyStore, loadIdentifierKey } from '../tokens/index.js';
 import { createShield, type Shield, type ShieldOverrides } from './create-shield.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -162,9 +162,10 @@ function deferred(): { promise: Promise<void>; resolve(): void; reject(error: Er
  *
  * Shared state stays correct across workers: the memory store is refused with several workers
  * (each would count limits and replays alone, F-05); SQLite is one WAL file shared by every
- * worker; Redis and PostgreSQL are shared services. The primary creates the signing-key directory
- * and its first key and runs the store migrations once before forking, so workers never race to
- * create two different first keys (their tokens would not verify on each other).
+ * worker; Redis and PostgreSQL are shared services. The primary creates the signing-key directory,
+ * its first key and the identifier key, and runs the store migrations once before forking, so
+ * workers never race to create two different first keys (their tokens would not verify on each
+ * other, and their limits would not share buckets).
  *
  * @throws ClusterError (`cluster_workers_invalid`, `cluster_memory_store`, `cluster_worker_start_failed`)
  * @example
@@ -268,6 +269,7 @@ async function startWorker(
 async function prepareShared(config: Config, workers: number): Promise<void> {
   const keys = createKeyStore({ dir: config.keys.dir, alg: config.keys.alg, clock: systemClock });
   await keys.load();
+  await loadIdentifierKey(config.keys.dir, { create: true, now: systemClock.now() });
   const stores = await createStores(config.store, { instances: workers });
   await stores.close();
 }

@@ -11,11 +11,18 @@ import { createAuditWriter } from '../audit/create-audit-writer.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { type ClientErrorEvent, createGateway, createHttpServer } from '../gateway/index.js';
+import { createIdentifierHasher } from '../identifier-hasher.js';
 import { createClientIpResolver } from '../limits/index.js';
 import { createAuthorizationBindingCheck, createProofCheck } from '../proofs/index.js';
 import { createStores } from '../stores/create-stores.js';
 import type { Stores } from '../stores/ports.js';
-import { createKeyStore, createTokenIssuer, createTokenVerifier, type KeyStore } from '../tokens/index.js';
+import {
+  createKeyStore,
+  createTokenIssuer,
+  createTokenVerifier,
+  type KeyStore,
+  loadIdentifierKey,
+} from '../tokens/index.js';
 import { androidAssertionVerifier, createAndroidVerifiers } from './android-verifiers.js';
 import { appPolicies } from './app-policies.js';
 import { appleAssertionVerifier, createAppleAttestationVerifier } from './apple-verifiers.js';
@@ -93,9 +100,13 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
       onError: (error) =>
         logger.error({ err: { name: error.name, message: error.message } }, 'store trouble'),
     }));
-  const limits = await createShieldLimits(config, { clock, logger });
   const keys = createKeyStore({ dir: config.keys.dir, alg: config.keys.alg, clock });
   await keys.load();
+  // Beside the signing keys, so every instance sharing the key directory hashes identifiers alike.
+  const identifiers = createIdentifierHasher(
+    await loadIdentifierKey(config.keys.dir, { create: true, now: clock.now() }),
+  );
+  const limits = await createShieldLimits(config, { clock, logger, identifiers });
 
   const apps = appPolicies(config);
   const audiences = [...new Set([...apps.values()].flatMap((app) => app.audiences))];
@@ -195,6 +206,7 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
     ],
     resolveSecret: (name) => config.secrets[name] ?? '',
     audit: (record) => auditWriter.write(record),
+    identifiers,
     clock,
     limits: { maxUrlBytes: config.http.maxUrlBytes, maxHeaders: config.http.maxHeaders },
     logger,
@@ -228,6 +240,7 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
     jwks: () => keys.jwksHttp(),
     ready: () => (closing ? Promise.resolve(false) : readiness()),
     audit: (record) => auditWriter.write(record),
+    identifiers,
     clock,
     maxAttestBodyBytes: 64 * 1024,
     resolveClientIp: createClientIpResolver({
@@ -284,6 +297,7 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
           tokenSha256: config.admin.tokenSha256,
           stores,
           keys,
+          identifiers,
           clock,
           stats: () => shieldStats({ audit: auditWriter.stats(), limits, tokens: verifier.stats() }),
           audit: (record) => auditWriter.write(record),

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
+import type { IdentifierHasher } from '../identifier-hasher.js';
 import {
   createEndpointLimiter,
   createLimitChecks,
@@ -58,7 +59,7 @@ export function routeLimits(config: Config): RouteLimits[] {
  */
 export async function createShieldLimits(
   config: Config,
-  options: { clock: Clock; logger: Logger },
+  options: { clock: Clock; logger: Logger; identifiers: IdentifierHasher },
 ): Promise<ShieldLimits> {
   const store: LimitStore =
     config.store.kind === 'redis+postgres'
@@ -74,6 +75,7 @@ export async function createShieldLimits(
   const onEvent = (event: LimitEvent) => options.logger.warn({ ...event }, 'limit event');
   const checks = createLimitChecks({
     store,
+    identifiers: options.identifiers,
     routes: routeLimits(config),
     ipv6PrefixLength: config.http.ipv6LimitPrefix,
     insuranceDivisor: config.limits.insuranceDivisor,
@@ -89,6 +91,7 @@ export async function createShieldLimits(
   const endpoints = createEndpointLimiter({
     store,
     clock: options.clock,
+    identifiers: options.identifiers,
     limits,
     onStoreFailure,
     ipv6PrefixLength: config.http.ipv6LimitPrefix,

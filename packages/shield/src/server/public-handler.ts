@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ZodType } from 'zod';
 import type { Clock } from '../clock.js';
-import { sha256 } from '../encoding.js';
 import { isShieldError, ShieldError } from '../errors.js';
 import { expectContinue } from '../gateway/expect-continue.js';
+import type { IdentifierHasher } from '../identifier-hasher.js';
 import { type AuditRecord, StoreUnavailableError } from '../stores/ports.js';
 import type { AttestOutcome, AttestService } from './attest-service.js';
 import { sendProblem } from './problem.js';
@@ -22,6 +22,8 @@ export interface PublicHandlerOptions {
   jwks(): { body: string; etag: string; cacheControl: string };
   ready(): Promise<boolean>;
   audit(record: Omit<AuditRecord, 'instance'>): void;
+  /** Hashes device key ids into audit records, as the gateway does. */
+  identifiers: IdentifierHasher;
   clock: Clock;
   /** Limit for the attestation endpoints' JSON bodies. */
   maxAttestBodyBytes: number;
@@ -57,11 +59,6 @@ function keyIdOf(body: unknown): string | undefined {
 function storeReason(error: StoreUnavailableError): string {
   const reason = (error as { reason?: unknown }).reason;
   return typeof reason === 'string' ? reason : 'store_unavailable';
-}
-
-/** Hash prefix used wherever an identifier must be correlatable but not readable. */
-export function idHash(value: string): string {
-  return sha256(value).toString('hex').slice(0, 32);
 }
 
 /**
@@ -182,7 +179,7 @@ export function createPublicHandler(options: PublicHandlerOptions) {
         method: req.method ?? null,
         path: req.url ?? null,
         clientIp,
-        deviceIdHash: outcome.keyId === null ? null : idHash(outcome.keyId),
+        deviceIdHash: outcome.keyId === null ? null : options.identifiers.audit(outcome.keyId),
         userIdHash: null,
         tokenJti: outcome.jti,
         level: outcome.level,

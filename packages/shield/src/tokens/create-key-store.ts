@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import { ShieldError } from '../errors.js';
 import { createJwksHttp, DEFAULT_JWKS_MAX_AGE_SECONDS } from './create-jwks-http.js';
 import type { KeyStoreFailureReason } from './key-store-failure-reasons.js';
+import { IDENTIFIER_KEY_FILE, TEMP_IDENTIFIER_KEY_FILE } from './load-identifier-key.js';
 import { type KeyFileRecord, minimalPublicJwk, readKeyFile, thumbprintKid } from './read-key-file.js';
 import {
   type JwksHttp,
@@ -223,7 +224,9 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
   async function readAll(): Promise<KeyFileRecord[]> {
     const records: KeyFileRecord[] = [];
     for (const name of (await readdir(dir)).sort()) {
-      if (TEMP_KEY_FILE.test(name)) {
+      // The identifier key (loadIdentifierKey) shares the directory, so instances share it.
+      if (name === IDENTIFIER_KEY_FILE) continue;
+      if (TEMP_KEY_FILE.test(name) || TEMP_IDENTIFIER_KEY_FILE.test(name)) {
         // A write in flight (another process sharing the directory) or the leftover of one that
         // crashed: never loaded, since its rename never happened. Only an old one is removed, so
         // a concurrent rotation is not broken.

@@ -18,6 +18,7 @@ export { inspectToken } from './inspect-token.js';
 export type { KeyStoreFailureReason } from './key-store-failure-reasons.js';
 export { KEY_STORE_FAILURE_REASONS } from './key-store-failure-reasons.js';
 export { listKeysCommand } from './list-keys-command.js';
+export { IDENTIFIER_KEY_FILE, loadIdentifierKey, TEMP_IDENTIFIER_KEY_FILE } from './load-identifier-key.js';
 export type { KeyFileRecord, MinimalPublicJwk } from './read-key-file.js';
 export { KEY_FILE_FORMAT, minimalPublicJwk, readKeyFile, thumbprintKid } from './read-key-file.js';
 export type { RotateKeysCommandOptions, RotateKeysResult } from './rotate-keys-command.js';

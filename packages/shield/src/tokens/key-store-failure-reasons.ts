@@ -25,8 +25,9 @@ export const KEY_STORE_FAILURE_REASONS = [
   },
   {
     code: 'key_dir_unexpected_entry',
-    meaning: 'The key directory holds an entry that is not a <kid>.json key file.',
-    fix: 'Keep the key directory for signing keys only; move the extra file away.',
+    meaning:
+      'The key directory holds an entry that is not a <kid>.json key file or the identifier key (identifier-key.json).',
+    fix: 'Keep the key directory for signing keys and the identifier key only; move the extra file away.',
   },
   {
     code: 'key_file_not_regular',
@@ -70,6 +71,34 @@ export const KEY_STORE_FAILURE_REASONS = [
     code: 'key_write_failed',
     meaning: 'A key file could not be written and renamed into place.',
     fix: 'Check free space and permissions of the key directory.',
+  },
+  {
+    code: 'identifier_key_missing',
+    meaning:
+      'The identifier key file (identifier-key.json in the key directory) does not exist and this command does not create one.',
+    fix: 'Start the shield once (it creates the file), or copy the file every other instance uses.',
+  },
+  {
+    code: 'identifier_key_not_regular',
+    meaning: 'The identifier key file is a symbolic link, directory, FIFO or other non-regular file.',
+    fix: 'Replace it with the regular file the shield wrote (the copy the other instances use).',
+  },
+  {
+    code: 'identifier_key_insecure',
+    meaning:
+      'The identifier key file is readable or writable by group or others (mode is not 0600 or stricter).',
+    fix: 'chmod 600 the file; if others may have read it, replace it (limits start afresh, audit hashes change).',
+  },
+  {
+    code: 'identifier_key_corrupt',
+    meaning: 'The identifier key file is not valid JSON of the expected shape, or its key is not 32 bytes.',
+    fix: 'Restore the file from backup or from another instance; never edit it by hand.',
+  },
+  {
+    code: 'identifier_key_write_failed',
+    meaning:
+      'The identifier key file could not be created in the key directory (read-only, full, no permission).',
+    fix: 'Make the key directory writable for the first start, or copy the file from another instance.',
   },
   {
     code: 'token_issue_claims_invalid',

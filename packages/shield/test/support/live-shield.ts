@@ -85,6 +85,8 @@ export async function startLiveShield(
     androidKeyAttestation?: string;
     /** `trust.androidRevocation` (YAML flow mapping); default an empty status list file. */
     androidRevocation?: string;
+    /** Key directory (signing keys, identifier key); default a fresh one. Share it to play instances of one deployment. */
+    keysDir?: string;
   } = {},
 ): Promise<LiveShield> {
   const dir = await mkdtemp(join(tmpdir(), 'portcullis-test-'));
@@ -98,7 +100,7 @@ export async function startLiveShield(
 mode: ${mode}
 issuer: https://shield.test.example
 store: ${options.store === 'sqlite' ? `{ kind: sqlite, path: ${join(dir, 'db.sqlite')} }` : '{ kind: memory }'}
-keys: { dir: ${join(dir, 'keys')} }
+keys: { dir: ${options.keysDir ?? join(dir, 'keys')} }
 logging: { level: info }
 trust: { androidRevocation: ${options.androidRevocation ?? `{ file: ${statusList} }`} }
 apps:

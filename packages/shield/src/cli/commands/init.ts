@@ -2,12 +2,13 @@ import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { systemClock } from '../../clock.js';
 import { renderInitConfig } from '../../config/index.js';
-import { createKeyStore } from '../../tokens/index.js';
+import { createKeyStore, IDENTIFIER_KEY_FILE, loadIdentifierKey } from '../../tokens/index.js';
 import { CliError } from '../cli-error.js';
 import type { CliIo } from '../io.js';
 
 /**
- * `portcullis init`: writes a commented config and creates the key directory with a first key.
+ * `portcullis init`: writes a commented config and creates the key directory with a first signing
+ * key and the identifier key.
  * Never overwrites an existing config unless told to.
  */
 export async function initCommand(
@@ -36,10 +37,13 @@ export async function initCommand(
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFile(configPath, renderInitConfig({ issuer: options.issuer, port }), { mode: 0o600 });
-  const keys = createKeyStore({ dir: join(dir, 'data', 'keys'), alg: 'ES256', clock: systemClock });
+  const keyDir = join(dir, 'data', 'keys');
+  const keys = createKeyStore({ dir: keyDir, alg: 'ES256', clock: systemClock });
   await keys.load();
+  await loadIdentifierKey(keyDir, { create: true, now: systemClock.now() });
   io.out(`wrote ${configPath}`);
-  io.out(`signing key ${keys.signingKey().kid} in ${join(dir, 'data', 'keys')}`);
+  io.out(`signing key ${keys.signingKey().kid} in ${keyDir}`);
+  io.out(`identifier key ${IDENTIFIER_KEY_FILE} in ${keyDir}: give every instance the same key directory`);
   io.out('next: edit the apps and routes, then run');
   io.out(`  portcullis check --config ${configPath}`);
   io.out(`  portcullis start --config ${configPath}`);

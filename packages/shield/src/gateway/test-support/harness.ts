@@ -22,6 +22,7 @@ import type { AppTokenClaims } from '@portcullis/protocol';
 import { generateKeyPair, type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { createManualClock } from '../../clock.js';
 import { ShieldError } from '../../errors.js';
+import { createIdentifierHasher } from '../../identifier-hasher.js';
 import type { AuditRecord } from '../../stores/ports.js';
 import { createGateway } from '../create-gateway.js';
 import { createHttpServer, type HttpServerOptions } from '../http-server.js';
@@ -29,6 +30,9 @@ import type { Gateway, GatewayOptions, RouteSpec } from '../types.js';
 
 /** 2026-11-28T12:00:00Z: every test pins time here. */
 export const TEST_NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
+
+/** The identifier hasher of test gateways: a fixed key, so tests can compute expected hashes. */
+export const TEST_IDENTIFIERS = createIdentifierHasher(Buffer.alloc(32, 0x5a));
 
 function listen(server: Server | NetServer, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -321,6 +325,7 @@ export async function startGateway(
       throw new Error('unknown secret');
     },
     audit: (record) => audits.push(record),
+    identifiers: TEST_IDENTIFIERS,
     clock,
     ...extra,
   });

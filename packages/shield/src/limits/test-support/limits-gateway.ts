@@ -11,6 +11,8 @@ import { generateKeyPair, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { type Clock, createManualClock } from '../../clock.js';
 import { ShieldError } from '../../errors.js';
 import { createGateway, createHttpServer, type GatewayCheck, type RouteSpec } from '../../gateway/index.js';
+import { TEST_IDENTIFIERS } from '../../gateway/test-support/harness.js';
+import type { IdentifierHasher } from '../../identifier-hasher.js';
 import type { AuditRecord } from '../../stores/ports.js';
 import { createClientIpResolver } from '../create-client-ip-resolver.js';
 import { createLimitChecks, type LimitChecks, type LimitChecksOptions } from '../create-limit-checks.js';
@@ -126,7 +128,8 @@ export interface LimitsGateway {
 
 export interface LimitsGatewayOptions {
   routes: RouteSpec[];
-  limits: Omit<LimitChecksOptions, 'onEvent'>;
+  /** The limit checks' options; `identifiers` defaults to the gateway harness's TEST_IDENTIFIERS. */
+  limits: Omit<LimitChecksOptions, 'onEvent' | 'identifiers'> & { identifiers?: IdentifierHasher };
   trustedProxies?: string[];
   /** Share one clock and issuer between gateway instances. */
   clock?: ReturnType<typeof createManualClock>;
@@ -141,12 +144,17 @@ export async function startLimitsGateway(options: LimitsGatewayOptions): Promise
   const issuer = options.issuer ?? (await createIssuer(clock));
   const audits: Omit<AuditRecord, 'instance'>[] = [];
   const events: LimitEvent[] = [];
-  const limits = createLimitChecks({ ...options.limits, onEvent: (event) => events.push(event) });
+  const limits = createLimitChecks({
+    identifiers: TEST_IDENTIFIERS,
+    ...options.limits,
+    onEvent: (event) => events.push(event),
+  });
   const gateway = createGateway({
     routes: options.routes,
     verifyToken: issuer.verifyToken,
     resolveSecret: () => '',
     audit: (record) => audits.push(record),
+    identifiers: TEST_IDENTIFIERS,
     clock,
     checks: [...(options.before ?? []), ...limits.checks],
   });

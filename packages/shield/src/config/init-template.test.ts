@@ -83,6 +83,32 @@ describe('renderInitConfig', () => {
     ]);
   });
 
+  test('the e-mail example budgets to, cc and bcc together, counting addresses, per device, per IP and per app', async () => {
+    const { config } = await load(
+      uncommented(renderInitConfig({ issuer: ISSUER, appId: 'shop', ...PLATFORMS })),
+      {
+        HOSTNAME: 'shield-1',
+        PORTCULLIS_ADMIN_TOKEN_SHA256: 'ab'.repeat(32),
+        PORTCULLIS_CI_DEBUG_TOKEN_SHA256: 'cd'.repeat(32),
+        UPSTREAM_API_KEY: 'sk_test_1',
+      },
+    );
+    const email = config.routes.find((route) => route.id === 'email-send');
+    assert.ok(email, 'the e-mail route is in the template');
+    const budgets = email.limits.filter((limit) => limit.cost !== undefined);
+    assert.deepEqual(
+      budgets.map((limit) => limit.per),
+      ['device', 'ip', 'app'],
+    );
+    for (const limit of budgets) {
+      assert.deepEqual(limit.cost, {
+        paths: ['$.to', '$.cc', '$.bcc'],
+        count: 'addresses',
+        whenUnreadable: 'refuse',
+      });
+    }
+  });
+
   test(`explains with "## " lines, keeps secrets as \${env:} references, and writes an editor modeline on request`, () => {
     const text = renderInitConfig({ issuer: ISSUER, schemaPath: './portcullis.schema.json', ...PLATFORMS });
     assert.ok(text.startsWith('# yaml-language-server: $schema=./portcullis.schema.json\n'));

@@ -23,6 +23,9 @@ export interface InitConfigOptions {
   schemaPath?: string;
 }
 
+/** The recipient fields of the e-mail example, budgeted together. */
+const RECIPIENT_PATHS = '["$.to", "$.cc", "$.bcc"]';
+
 function check(ok: boolean, message: string): void {
   if (!ok) throw new TypeError(message);
 }
@@ -249,5 +252,18 @@ ${hasApp ? `      # apps: [${appId}]\n` : ''}      ## Require a per-request proo
     #   - { per: global, max: 5000, window: 1m }
     # maxBodyBytes: 65536
     # timeouts: { connectMs: 2000, headersMs: 10000, bodyMs: 30000 }
+  ## A route that sends e-mail or SMS through a provider: budget its recipients (every address in
+  ## to, cc and bcc, however they are packed: count: addresses) per device, per IP and per app.
+  ## Each newly attested device starts with a full device budget, so the per-IP and per-app
+  ## budgets are what stop a farm of devices.
+  # - id: email-send
+  #   match: { methods: [POST], path: /email/send }
+  #   upstream: ${yamlText(options.upstream ?? 'http://127.0.0.1:3000')}
+  #   require: { token: true, level: device }
+  #   limits:
+  #     - { per: device, max: 5, window: 10m }
+  #     - { per: device, max: 50, window: 1d, name: recipients, cost: { paths: ${RECIPIENT_PATHS}, count: addresses } }
+  #     - { per: ip, max: 200, window: 1d, name: recipients-ip, cost: { paths: ${RECIPIENT_PATHS}, count: addresses } }
+  #     - { per: app, max: 2000, window: 1d, name: recipients-app, cost: { paths: ${RECIPIENT_PATHS}, count: addresses } }
 `;
 }

@@ -243,6 +243,13 @@ const CASES: Case[] = [
     fix: /raise tokens.maxTtlSeconds/,
   },
   {
+    name: 'an address budget counting array lengths',
+    code: 'value_conflict',
+    yaml: `issuer: https://shield.example.com\n${ROUTE}    limits:\n      - { per: ip, max: 5, window: 1h, cost: { paths: [$.to, <@>$.cc.length] } }\n`,
+    path: 'routes[0].limits[0].cost.paths[1]',
+    fix: /count: elements/,
+  },
+  {
     name: 'headers timeout above request timeout',
     code: 'value_conflict',
     yaml: `issuer: https://shield.example.com\nhttp:\n  headersTimeoutMs: <@>40000\n  requestTimeoutMs: 30000\n`,

@@ -66,12 +66,30 @@ const costSchema = z
       .min(1)
       .max(8)
       .describe(
-        'JSON paths whose counts add up to the cost: $.to, $.recipients.length, $.personalizations[*].to.',
+        'JSON paths whose counts add up to the cost: $.to, $.personalizations[*].to, $.recipients.length.',
+      ),
+    count: z
+      .enum(['addresses', 'elements'])
+      .default('addresses')
+      .describe(
+        'addresses: every e-mail address or phone number under the paths (lists in one string, nested arrays, {email} objects); elements: array lengths, list items and numbers as they are.',
       ),
     whenUnreadable: z
       .union([z.literal('refuse'), intField(1, 1_000_000_000)])
       .default('refuse')
       .describe('refuse (400) or the units charged when the cost cannot be read from the body.'),
+  })
+  .superRefine((cost, ctx) => {
+    cost.paths.forEach((path, index) => {
+      if (cost.count === 'addresses' && path.endsWith('.length')) {
+        reportIssue(ctx, {
+          path: ['paths', index],
+          code: 'value_conflict',
+          message: 'a path ending in .length counts array elements, not the addresses in them',
+          fix: 'drop .length to count every address, or set count: elements',
+        });
+      }
+    });
   })
   .describe('Makes the limit a budget: a request costs what its body says.');
 

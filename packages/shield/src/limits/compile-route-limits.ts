@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { shapeBucket } from './decide-buckets.js';
 import { type JsonPathSegment, parseJsonPath } from './parse-json-path.js';
+import type { CostCounting } from './read-request-cost.js';
 import type { LimitKeyKind, RouteLimits } from './types.js';
 
 const KINDS: ReadonlySet<string> = new Set<LimitKeyKind>([
@@ -21,6 +22,7 @@ const MAX_COST_PATHS = 8;
 /** A budget's cost reading, compiled. */
 export interface CompiledCost {
   paths: JsonPathSegment[][];
+  counting: CostCounting;
   whenUnreadable: 'refuse' | number;
 }
 
@@ -140,11 +142,20 @@ export function compileRouteLimits(
         if (spec.paths.length === 0 || spec.paths.length > MAX_COST_PATHS) {
           throw new TypeError(`${where}.cost.paths must hold 1 to ${MAX_COST_PATHS} paths`);
         }
+        const counting = spec.count ?? 'addresses';
+        if (counting !== 'addresses' && counting !== 'elements') {
+          throw new TypeError(`${where}.cost.count must be addresses or elements`);
+        }
         const paths = spec.paths.map((path, p) => {
           const parsed = parseJsonPath(path);
           if (parsed === null || parsed.length === 0) {
             throw new TypeError(
               `${where}.cost.paths[${p}] must be a JSON path such as $.to or $.recipients.length`,
+            );
+          }
+          if (counting === 'addresses' && parsed.at(-1)?.kind === 'length') {
+            throw new TypeError(
+              `${where}.cost.paths[${p}] counts elements (.length): drop .length to count addresses, or set cost.count: elements`,
             );
           }
           return parsed;
@@ -153,7 +164,7 @@ export function compileRouteLimits(
         if (whenUnreadable !== 'refuse' && !integerIn(whenUnreadable, 1, rule.max)) {
           throw new TypeError(`${where}.cost.whenUnreadable must be 'refuse' or an integer from 1 to max`);
         }
-        cost = { paths, whenUnreadable };
+        cost = { paths, counting, whenUnreadable };
       }
 
       const fieldTag = field === null ? '' : `:${shortHash(rule.field ?? '')}`;

@@ -684,6 +684,17 @@ describe('monitor mode, missing keys, outages, options', () => {
       make([{ routeId: 'a', rules: [{ ...rule, cost: { paths: ['$.to'], whenUnreadable: 6 } }] }]),
       /whenUnreadable/,
     );
+    assert.throws(
+      make([{ routeId: 'a', rules: [{ ...rule, cost: { paths: ['$.to.length'] } }] }]),
+      /cost\.paths\[0\] counts elements/,
+    );
+    assert.doesNotThrow(
+      make([{ routeId: 'a', rules: [{ ...rule, cost: { paths: ['$.to.length'], count: 'elements' } }] }]),
+    );
+    assert.throws(
+      make([{ routeId: 'a', rules: [{ ...rule, cost: { paths: ['$.to'], count: 'words' as 'elements' } }] }]),
+      /cost\.count/,
+    );
     assert.throws(make([{ routeId: 'a', rules: [{ ...rule, name: 'Device!' }] }]), /name/);
     assert.throws(
       make([

@@ -121,6 +121,7 @@ function retryAfter(outcomes: readonly BucketOutcome[]): number {
  *   routes: [{ routeId: 'email-send', rules: [
  *     { per: 'device', max: 5, windowSeconds: 600 },
  *     { per: 'device', max: 50, windowSeconds: 86_400, cost: { paths: ['$.to', '$.cc', '$.bcc'] } },
+ *     { per: 'app', max: 5_000, windowSeconds: 86_400, cost: { paths: ['$.to', '$.cc', '$.bcc'] } },
  *   ] }],
  * });
  * const gateway = createGateway({ ...options, checks: [...proofChecks, ...limits.checks] });
@@ -307,7 +308,9 @@ export function createLimitChecks(options: LimitChecksOptions): LimitChecks {
         let read = costs.get(rule.cost);
         if (read === undefined) {
           read =
-            document === null || document === undefined ? null : readRequestCost(document, rule.cost.paths);
+            document === null || document === undefined
+              ? null
+              : readRequestCost(document, rule.cost.paths, rule.cost.counting);
           costs.set(rule.cost, read);
         }
         const charged = read ?? (rule.cost.whenUnreadable === 'refuse' ? null : rule.cost.whenUnreadable);

@@ -1,5 +1,7 @@
 // The limits module's public surface: route limits and budgets as gateway checks, the shield's
 // endpoint limiter, the client IP resolver, and the three bucket stores.
+
+export { countAddresses } from './count-addresses.js';
 export {
   type ClientIpRequest,
   type ClientIpResolver,

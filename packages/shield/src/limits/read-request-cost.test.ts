@@ -16,7 +16,12 @@ function paths(...list: string[]) {
 
 function cost(body: string, ...list: string[]): number | null {
   const document = readBodyJson(Buffer.from(body));
-  return document === null ? null : readRequestCost(document, paths(...list));
+  return document === null ? null : readRequestCost(document, paths(...list), 'elements');
+}
+
+function addresses(body: string, ...list: string[]): number | null {
+  const document = readBodyJson(Buffer.from(body));
+  return document === null ? null : readRequestCost(document, paths(...list), 'addresses');
 }
 
 describe('parseJsonPath', () => {
@@ -48,8 +53,8 @@ describe('parseJsonPath', () => {
   });
 });
 
-describe('readRequestCost', () => {
-  test('recipients are counted from arrays, comma lists, numbers; paths add up; at least 1', () => {
+describe("readRequestCost, count: 'elements'", () => {
+  test('array lengths, comma lists, numbers; paths add up; at least 1', () => {
     assert.equal(cost('{"to":["a@x.io","b@x.io","c@x.io"]}', '$.to'), 3);
     assert.equal(cost('{"to":["a@x.io","b@x.io"]}', '$.to.length'), 2);
     assert.equal(
@@ -86,6 +91,59 @@ describe('readRequestCost', () => {
     for (const [body, path] of unreadable) assert.equal(cost(body, path), null, body);
     assert.equal(readBodyJson(Buffer.from([0xff, 0xfe])), null);
     assert.equal(readBodyJson(Buffer.from(`${'['.repeat(70)}${']'.repeat(70)}`)), null);
+  });
+
+  test('a member spelled only in another case is unreadable, not absent (case-insensitive backends read it)', () => {
+    assert.equal(cost('{"TO":["a","b","c"],"cc":["d"]}', '$.to', '$.cc'), null);
+    assert.equal(cost('{"p":[{"To":["a","b"]}]}', '$.p[*].to'), null);
+    assert.equal(cost('{"cc":["d"]}', '$.to', '$.cc'), 1, 'a member absent in every spelling adds nothing');
+  });
+});
+
+describe("readRequestCost, count: 'addresses'", () => {
+  test('every address counts, wherever it is: lists in one element, nested arrays, cc and bcc', () => {
+    const thousand = Array.from({ length: 1000 }, (_, i) => `u${i}@x.io`).join(',');
+    assert.equal(addresses(JSON.stringify({ to: [thousand] }), '$.to'), 1000);
+    assert.equal(cost(JSON.stringify({ to: [thousand] }), '$.to'), 1, "what 'elements' counts");
+    assert.equal(addresses('{"to":["a@x.io; b@x.io","c@x.io d@x.io\\ne@x.io"]}', '$.to'), 5);
+    assert.equal(addresses('{"to":[["a@x.io",["b@x.io"]],[],null]}', '$.to'), 2);
+    assert.equal(
+      addresses('{"to":"a@x.io","cc":["b@x.io, c@x.io"],"bcc":[["d@x.io"]]}', '$.to', '$.cc', '$.bcc'),
+      4,
+    );
+    assert.equal(addresses('{"to":["\\"Ana\\" <ana@x.io>","Bo Li <bo@x.io>"]}', '$.to'), 2);
+    assert.equal(addresses('{"to":"","cc":[]}', '$.to', '$.cc'), 1, 'at least 1');
+  });
+
+  test("providers' recipient objects count by their email member, or by a path to it", () => {
+    const sendgrid =
+      '{"personalizations":[{"to":[{"email":"a@x.io","name":"A"},{"email":"b@x.io, c@x.io"}],"cc":[{"email":"d@x.io"}]},{"to":[{"email":"e@x.io"}]}]}';
+    assert.equal(
+      addresses(
+        sendgrid,
+        '$.personalizations[*].to',
+        '$.personalizations[*].cc',
+        '$.personalizations[*].bcc',
+      ),
+      5,
+    );
+    assert.equal(addresses(sendgrid, '$.personalizations[*].to[*].email'), 4);
+    assert.equal(addresses('{"to":{"email":"a@x.io","name":"Ana, Lopez"}}', '$.to'), 1);
+  });
+
+  test('shapes that are not recipients are unreadable, never zero', () => {
+    for (const [body, path] of [
+      ['{"to":5}', '$.to'],
+      ['{"to":[15550100001]}', '$.to'],
+      ['{"to":[true]}', '$.to'],
+      ['{"to":[{"name":"Ana"}]}', '$.to'],
+      ['{"to":[{"Email":"a@x.io"}]}', '$.to'],
+      ['{"to":"Ana <a@x.io, b@x.io>"}', '$.to'],
+      ['{"to":"<a@x.io"}', '$.to'],
+    ] as const) {
+      assert.equal(addresses(body, path), null, body);
+    }
+    assert.equal(addresses('{"To":["a@x.io","b@x.io"],"cc":"c@x.io"}', '$.to', '$.cc'), null);
   });
 });
 

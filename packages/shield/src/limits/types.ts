@@ -4,22 +4,32 @@ import type { LimitFailureReason } from './limit-failure-reasons.js';
 export type LimitKeyKind = 'device' | 'user' | 'ip' | 'app' | 'route' | 'global' | 'body';
 
 /**
- * How many units one request costs, read from its JSON body (budgets). Each path names a count:
- * an array counts its elements, a non-negative integer counts as itself, a string counts 1.
- * The counts of all paths are added; a request always costs at least 1.
+ * How many units one request costs, read from its JSON body (budgets). Each path names a count
+ * (see `count`); the counts of all paths are added; a request always costs at least 1.
  *
  * @example
  * ```ts
- * const cost: CostSpec = { paths: ['$.to', '$.cc', '$.bcc'], whenUnreadable: 'refuse' };
+ * const recipients: CostSpec = { paths: ['$.to', '$.cc', '$.bcc'] }; // count: 'addresses'
+ * const seats: CostSpec = { paths: ['$.quantity'], count: 'elements' };
  * ```
  */
 export interface CostSpec {
   /**
    * JSON paths: `$` then `.name`, `[index]` or `[*]` (every element, counts added), optionally
-   * ending in `.length` (an array's length). `$.to`, `$.recipients.length`,
-   * `$.personalizations[*].to`. At most 8 paths.
+   * ending in `.length` (an array's length; only with `count: 'elements'`). `$.to`,
+   * `$.personalizations[*].to`, `$.recipients.length`. At most 8 paths.
    */
   paths: readonly string[];
+  /**
+   * What a count is. `'addresses'` (default, for recipients budgets): the e-mail addresses or
+   * phone numbers under the path, each one unit wherever it is: several in one string separated
+   * by commas, semicolons, spaces or line breaks, in nested arrays, or as the `email` member of an
+   * object (`{"email": "a@x", "name": "Ana"}`); a mailbox with a display name
+   * (`"Ana" <ana@x>`) is one. Numbers and other shapes are unreadable. `'elements'`: an array's
+   * length, a string's comma- or semicolon-separated items, a non-negative integer itself (for
+   * budgets of quantities, or arrays of numeric phone numbers).
+   */
+  count?: 'addresses' | 'elements';
   /**
    * What a body whose cost cannot be read costs (not a JSON object, duplicate member names, no
    * path present, a path holding an object, a boolean, a negative or fractional number).

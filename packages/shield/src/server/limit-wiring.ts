@@ -45,7 +45,13 @@ export function routeLimits(config: Config): RouteLimits[] {
           ...(limit.mode !== undefined ? { mode: limit.mode } : {}),
           ...(limit.field !== undefined ? { field: limit.field } : {}),
           ...(limit.cost !== undefined
-            ? { cost: { paths: [...limit.cost.paths], whenUnreadable: limit.cost.whenUnreadable } }
+            ? {
+                cost: {
+                  paths: [...limit.cost.paths],
+                  count: limit.cost.count,
+                  whenUnreadable: limit.cost.whenUnreadable,
+                },
+              }
             : {}),
         }),
       ),

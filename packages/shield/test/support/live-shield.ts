@@ -80,7 +80,8 @@ export async function startLiveShield(
     store?: 'memory' | 'sqlite';
     mode?: 'development' | 'production';
     overrides?: ShieldOverrides;
-    extraYaml?: string;
+    /** YAML appended to the config (more routes, top-level sections); a function gets the upstream's URL. */
+    extraYaml?: string | ((upstreamUrl: string) => string);
     /** The `shop` app's `android.keyAttestation` (YAML flow mapping); default the strict policy. */
     androidKeyAttestation?: string;
     /** `trust.androidRevocation` (YAML flow mapping); default an empty status list file. */
@@ -132,7 +133,7 @@ routes:
     match: { methods: [GET], path: /catalog }
     upstream: ${upstream.url}
     public: true
-${options.extraYaml ?? ''}`;
+${typeof options.extraYaml === 'function' ? options.extraYaml(upstream.url) : (options.extraYaml ?? '')}`;
   const config = await parseConfig(text, {
     sourceName: 'test.yaml',
     baseDir: dir,

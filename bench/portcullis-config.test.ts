@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseConfig } from '../packages/shield/src/config/index.js';
 import { PROOF_PATH, portcullisConfigText } from './portcullis-config.js';
 
-const BASE = { upstreamPort: 9, store: { kind: 'memory' as const }, keysDir: '/tmp/keys' };
+const androidStatusFile = join(mkdtempSync(join(tmpdir(), 'bench-config-')), 'android-status.json');
+writeFileSync(androidStatusFile, '{"entries":{}}');
+const BASE = { upstreamPort: 9, store: { kind: 'memory' as const }, keysDir: '/tmp/keys', androidStatusFile };
 
 async function routes(text: string) {
   process.env['BENCH_SECRET'] = 'bench-secret-for-the-config-test';

@@ -17,6 +17,12 @@ export interface PortcullisConfigOptions {
     | { kind: 'redis+postgres'; redisUrl: string; postgresUrl: string };
   /** Key directory shared by every Portcullis setup of the run, so one token serves them all. */
   keysDir: string;
+  /**
+   * A local Android attestation status list (an empty one will do): the app accepts Android key
+   * attestation, because the proof setups' device is an Android key, and a production shield
+   * needs a revocation list for that.
+   */
+  androidStatusFile: string;
   /** Count the per-device and per-IP limits on the measured routes (default true). */
   limits?: boolean;
   /** Add {@link PROOF_PATH}: the measured route again, with a per-request proof required. */
@@ -68,6 +74,7 @@ instanceId: bench
 logging: { level: warn }
 store: ${store}
 keys: { dir: ${JSON.stringify(options.keysDir)} }
+trust: { androidRevocation: { file: ${JSON.stringify(options.androidStatusFile)} } }
 tokens: { maxTtlSeconds: 3600 }
 http: { keepAliveTimeoutMs: 65000 }
 apps:
@@ -75,6 +82,7 @@ apps:
     audiences: [${BENCH_AUDIENCE}]
     tokenTtlSeconds: 3600
     ios: { teamId: ABCDE12345, bundleIds: [com.example.shop], environments: [production] }
+    android: { packageName: com.example.shop, signingCertSha256: ["${'ab'.repeat(32)}"] }
 secrets:
   provider: \${env:BENCH_SECRET}
 routes:

@@ -234,6 +234,10 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
         ],
         android: [[`${proofPrefix}-0`, proofJwk]],
       });
+    // An empty Android status list: the bench app accepts Android key attestation (the proof
+    // device is an Android key) and a production shield needs a revocation list for that.
+    const androidStatusFile = join(dir, 'android-status.json');
+    writeFileSync(androidStatusFile, '{"entries":{}}');
     const publicKeyFile = join(dir, 'token-key.pem');
     const verification = keys.verificationKeys()[0];
     if (verification === undefined) throw new Error('the key store has no verification key');
@@ -334,6 +338,7 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
                 ? { kind: 'sqlite', path: join(dataDir, 'shield.db') }
                 : { kind: 'redis+postgres', redisUrl: BENCH_REDIS_URL, postgresUrl: BENCH_POSTGRES_URL },
           keysDir,
+          androidStatusFile,
           ...routes,
         }),
       );

@@ -15,10 +15,12 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { JsonWebKeyLike } from '@portcullis/protocol';
 import { parseConfig } from '../../packages/shield/src/config/index.js';
+import { appPolicies } from '../../packages/shield/src/server/app-policies.js';
 import { startCluster } from '../../packages/shield/src/server/cluster.js';
 import { createShield } from '../../packages/shield/src/server/create-shield.js';
+import { attestationOf } from '../../packages/shield/src/server/device-standing.js';
 import { createStores } from '../../packages/shield/src/stores/create-stores.js';
-import type { Stores } from '../../packages/shield/src/stores/ports.js';
+import type { DeviceAttestation, Stores } from '../../packages/shield/src/stores/ports.js';
 import { BENCH_APP } from '../bench-constants.js';
 
 interface DeviceSeed {
@@ -29,7 +31,15 @@ interface DeviceSeed {
   android?: [string, JsonWebKeyLike][];
 }
 
-async function registerDevices(stores: Stores, seed: DeviceSeed): Promise<void> {
+/**
+ * Registers the seeded devices as if they had attested under the bench config's current policy
+ * (the proof check refuses a device whose recorded attestation does not stand).
+ */
+async function registerDevices(
+  stores: Stores,
+  seed: DeviceSeed,
+  attested: { ios: DeviceAttestation; android: DeviceAttestation },
+): Promise<void> {
   const now = Date.now();
   for (const [prefix, count] of seed.kids) {
     for (let i = 0; i < count; i++) {
@@ -42,6 +52,7 @@ async function registerDevices(stores: Stores, seed: DeviceSeed): Promise<void> 
         counter: 0,
         receipt: null,
         testRoot: false,
+        attestation: attested.ios,
         firstSeen: now,
       });
     }
@@ -56,6 +67,7 @@ async function registerDevices(stores: Stores, seed: DeviceSeed): Promise<void> 
       counter: 0,
       receipt: null,
       testRoot: false,
+      attestation: attested.android,
       firstSeen: now,
     });
   }
@@ -78,9 +90,16 @@ const stop = new Promise((resolve) => {
   process.once('SIGINT', resolve);
 });
 
+const benchApp = appPolicies(config).get(BENCH_APP);
+if (benchApp === undefined) throw new Error(`the bench config has no app ${BENCH_APP}`);
+const attested = {
+  ios: attestationOf(benchApp, { evidence: ['apple-app-attest'], environment: 'production' }),
+  android: attestationOf(benchApp, { evidence: ['android-key-attestation'], environment: null }),
+};
+
 if (workers === 1) {
   const stores = await createStores(config.store);
-  await registerDevices(stores, seed);
+  await registerDevices(stores, seed, attested);
   const shield = await createShield(config, { stores });
   ready(await shield.listen(0, '127.0.0.1'));
   await stop;
@@ -88,7 +107,7 @@ if (workers === 1) {
 } else {
   if (cluster.isPrimary) {
     const stores = await createStores(config.store);
-    await registerDevices(stores, seed);
+    await registerDevices(stores, seed, attested);
     await stores.close();
   }
   const running = await startCluster(config, {

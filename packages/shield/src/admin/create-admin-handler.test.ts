@@ -41,6 +41,11 @@ function device(keyId: string, appId: string, platform: NewDevice['platform']): 
     counter: 0,
     receipt: platform === 'ios' ? new Uint8Array([1, 2, 3, 4]) : null,
     testRoot: false,
+    attestation: {
+      evidence: [platform === 'ios' ? 'apple-app-attest' : 'android-key-attestation'],
+      environment: platform === 'ios' ? 'production' : null,
+      policy: '{}',
+    },
     firstSeen: T0 - 3_600_000,
   };
 }
@@ -475,6 +480,7 @@ describe('GET /devices', () => {
     const apple = body.devices.find((d) => d['keyId'] === APPLE);
     assert.deepEqual(Object.keys(apple ?? {}).sort(), [
       'appId',
+      'attestation',
       'counter',
       'firstSeen',
       'hasReceipt',

@@ -1,5 +1,5 @@
 import type { AssuranceLevel, JsonWebKeyLike, Platform } from '@portcullis/protocol';
-import type { DeviceRecord } from '../stores/index.js';
+import type { DeviceAttestation, DeviceRecord } from '../stores/index.js';
 
 /** A device as the admin API shows it. Times are epoch milliseconds, as the stores keep them. */
 export interface DeviceView {
@@ -13,6 +13,8 @@ export interface DeviceView {
   /** Whether an App Attest receipt is stored (the receipt itself is not shown). */
   hasReceipt: boolean;
   testRoot: boolean;
+  /** What was attested (evidence kinds, App Attest environment, policy text); null for an older row. */
+  attestation: DeviceAttestation | null;
   firstSeen: number;
   lastSeen: number;
   revokedAt: number | null;
@@ -51,6 +53,14 @@ export function presentDevice(record: DeviceRecord): DeviceView {
     counter: record.counter,
     hasReceipt: record.receipt !== null,
     testRoot: record.testRoot,
+    attestation:
+      record.attestation === null
+        ? null
+        : {
+            evidence: [...record.attestation.evidence],
+            environment: record.attestation.environment,
+            policy: record.attestation.policy,
+          },
     firstSeen: record.firstSeen,
     lastSeen: record.lastSeen,
     revokedAt: record.revokedAt,

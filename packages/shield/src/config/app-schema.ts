@@ -3,6 +3,7 @@ import { EVIDENCE_TYPES, type EvidenceType } from '@portcullis/protocol';
 import { z } from 'zod';
 import { decodeBase64Strict } from '../encoding.js';
 import {
+  durationSeconds,
   formatted,
   type IssueSink,
   intFieldWithDefault,
@@ -229,6 +230,11 @@ export const appSchema = z
     tokenTtlSeconds: intFieldWithDefault(30, 86400, 300).describe(
       'Lifetime of the app’s tokens; at most tokens.maxTtlSeconds.',
     ),
+    registrationMaxAge: durationSeconds(3600, 366 * 86400)
+      .default(30 * 86400)
+      .describe(
+        'How long a registered device key’s attestation counts (30d, 12h or seconds): after it, refreshes and proofs are refused until the device attests again. Default 30d.',
+      ),
     evidence: z
       .array(z.enum(EVIDENCE_TYPES))
       .min(1)

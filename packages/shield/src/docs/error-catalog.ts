@@ -9,6 +9,7 @@ import { LIMIT_FAILURE_REASONS } from '../limits/index.js';
 import { PROOF_FAILURE_REASONS } from '../proofs/index.js';
 import { ATTEST_REASONS } from '../server/attest-reasons.js';
 import { CLUSTER_REASONS } from '../server/cluster.js';
+import { DEVICE_STANDING_REASONS } from '../server/device-standing.js';
 import { STORE_REASONS } from '../stores/index.js';
 import { KEY_STORE_FAILURE_REASONS, TOKEN_FAILURE_REASONS } from '../tokens/index.js';
 
@@ -41,6 +42,12 @@ export function reasonGroups(extra: readonly ReasonGroup[] = []): ReasonGroup[] 
       title: 'Attestation endpoints',
       answeredWith: 'various (see each reason)',
       reasons: byCode(ATTEST_REASONS),
+    },
+    {
+      title: 'Registered devices under the current policy (refresh and proofs)',
+      answeredWith:
+        '`evidence_invalid` on `/v1/assert` (the client attests again); `token_invalid` (`proof_device_attestation_outdated`) on a proof route',
+      reasons: byCode(DEVICE_STANDING_REASONS),
     },
     { title: 'Debug credentials', answeredWith: '`evidence_invalid`', reasons: byCode(DEBUG_FAILURE_CODES) },
     { title: 'Apple App Attest', answeredWith: '`evidence_invalid`', reasons: byCode(APPLE_FAILURE_CODES) },

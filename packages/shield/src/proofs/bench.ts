@@ -93,6 +93,11 @@ function device(
     counter: 0,
     receipt: null,
     testRoot: true,
+    attestation: {
+      evidence: [platform === 'ios' ? 'apple-app-attest' : 'android-key-attestation'],
+      environment: platform === 'ios' ? 'production' : null,
+      policy: '{}',
+    },
     firstSeen: NOW,
   };
 }

@@ -65,6 +65,13 @@ export interface ProofCheckOptions {
   retryAfterSeconds?: number;
   /** Accept keys registered from a test-kit root (development mode only). Default false. */
   allowTestRootDevices?: boolean;
+  /**
+   * Whether a registered device still stands under its app's current policy (what was attested,
+   * its age): null when it does, else why not, and the proof is refused with `token_invalid`
+   * (`proof_device_attestation_outdated`), so the client refreshes and attests again. The shield
+   * passes the same function its refresh path uses. Absent: not checked.
+   */
+  deviceStanding?(device: DeviceRecord, now: number): string | null;
   /** Told about every degraded pass (audit it, count it). Must not throw; a throw is ignored. */
   onDegraded?(event: ProofDegradedEvent): void;
 }
@@ -141,7 +148,7 @@ function isSigningPlatform(platform: unknown): platform is 'ios' | 'android' {
  */
 export function createProofCheck(options: ProofCheckOptions): GatewayCheck {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
-  const { devices, replay, appIdsFor, onDegraded } = options;
+  const { devices, replay, appIdsFor, onDegraded, deviceStanding } = options;
   if (typeof devices?.get !== 'function' || typeof devices.advanceCounter !== 'function') {
     throw new TypeError('devices must be a DeviceStore');
   }
@@ -149,6 +156,9 @@ export function createProofCheck(options: ProofCheckOptions): GatewayCheck {
   if (typeof appIdsFor !== 'function') throw new TypeError('appIdsFor must be a function');
   if (onDegraded !== undefined && typeof onDegraded !== 'function') {
     throw new TypeError('onDegraded must be a function');
+  }
+  if (deviceStanding !== undefined && typeof deviceStanding !== 'function') {
+    throw new TypeError('deviceStanding must be a function');
   }
   const skewSeconds = seconds(options.skewSeconds, 'skewSeconds', 1, 300, DEFAULT_SKEW_SECONDS);
   const defaultMode = outageMode(options.onStoreOutage, 'onStoreOutage', 'refuse');
@@ -222,6 +232,9 @@ export function createProofCheck(options: ProofCheckOptions): GatewayCheck {
     if (device.appId !== claims.sub) refuse(context, 'proof_device_other_app');
     if (device.revokedAt !== null) refuse(context, 'proof_device_revoked');
     if (device.testRoot && !allowTestRoot) refuse(context, 'proof_device_test_root');
+    if (deviceStanding !== undefined && deviceStanding(device, context.now) !== null) {
+      refuse(context, 'proof_device_attestation_outdated');
+    }
     if (!isSigningPlatform(device.platform)) refuse(context, 'proof_platform_unsupported');
     const cnf = claims.cnf;
     if (cnf === undefined || device.platform !== claims.plt || !sameKey(device.publicKeyJwk, cnf.jwk)) {

@@ -97,6 +97,13 @@ export const PROOF_FAILURE_REASONS = [
     fix: 'Use a real device in production; test-kit devices are for development only.',
   },
   {
+    code: 'proof_device_attestation_outdated',
+    clientCode: 'token_invalid',
+    meaning:
+      "The key's attestation no longer stands under the app's current policy (older than registrationMaxAge, an evidence kind, App Attest environment or policy no longer accepted, or recorded before the shield kept it).",
+    fix: 'None: the client refreshes, the refresh is refused with evidence_invalid, and the device attests again.',
+  },
+  {
     code: 'proof_device_key_mismatch',
     clientCode: 'proof_invalid',
     meaning: "The registered key or platform differs from the token's cnf.jwk or plt.",

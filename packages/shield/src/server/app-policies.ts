@@ -1,5 +1,37 @@
-import type { Config } from '../config/index.js';
+import type { EvidenceType } from '@portcullis/protocol';
+import type { AppConfig, Config } from '../config/index.js';
 import type { AppPolicy } from './app-policy.js';
+import { canonicalJson } from './canonical-json.js';
+
+/**
+ * What judges each evidence kind of an app, as canonical text. App Attest's App IDs are checked
+ * again by every assertion and proof, and its environment is kept with the device, so only the
+ * kinds whose verdict rests on settings never seen again at refresh carry settings here.
+ */
+function evidencePolicies(app: AppConfig): Partial<Record<EvidenceType, string>> {
+  const parts: Partial<Record<EvidenceType, string>> = {};
+  for (const kind of app.evidence) {
+    if (kind === 'android-key-attestation' && app.android !== undefined) {
+      parts[kind] = canonicalJson({
+        packageName: app.android.packageName,
+        signingCertSha256: [...app.android.signingCertSha256].sort(),
+        ...app.android.keyAttestation,
+      });
+    } else if (kind === 'play-integrity' && app.android?.playIntegrity !== undefined) {
+      const play = app.android.playIntegrity;
+      parts[kind] = canonicalJson({
+        packageName: app.android.packageName,
+        signingCertSha256: [...app.android.signingCertSha256].sort(),
+        minDeviceRecognition: play.minDeviceRecognition,
+        appRecognition: play.appRecognition,
+        requireLicensed: play.requireLicensed,
+      });
+    } else {
+      parts[kind] = '{}';
+    }
+  }
+  return parts;
+}
 
 /** Derives, once, what the attestation endpoints need to know about each configured app. */
 export function appPolicies(config: Config): ReadonlyMap<string, AppPolicy> {
@@ -10,6 +42,8 @@ export function appPolicies(config: Config): ReadonlyMap<string, AppPolicy> {
       audiences: [...app.audiences],
       tokenTtlSeconds: Math.min(app.tokenTtlSeconds, config.tokens.maxTtlSeconds),
       evidence: new Set(app.evidence),
+      evidencePolicies: evidencePolicies(app),
+      registrationMaxAgeMs: app.registrationMaxAge * 1000,
       debugCredentials: app.debugTokens.map((token) => ({
         name: token.name,
         sha256: token.sha256,

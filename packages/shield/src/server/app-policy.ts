@@ -12,6 +12,15 @@ export interface AppPolicy {
   /** Evidence kinds that may mint a token for this app. */
   evidence: ReadonlySet<EvidenceType>;
   debugCredentials: readonly DebugCredential[];
+  /**
+   * For each evidence kind the app accepts, the canonical text of the settings that judge it
+   * (Android key attestation policy, Play Integrity verdict policy; `{}` for kinds judged only by
+   * what is checked again on every assertion). A device registered under another text must
+   * attest again.
+   */
+  evidencePolicies: Readonly<Partial<Record<EvidenceType, string>>>;
+  /** After this long a registered key's attestation no longer counts (ms). */
+  registrationMaxAgeMs: number;
   ios?: {
     /** `TEAMID.bundle.id` for each bundle id. */
     appIds: readonly string[];

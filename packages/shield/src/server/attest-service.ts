@@ -17,6 +17,7 @@ import type { Clock } from '../clock.js';
 import { ShieldError } from '../errors.js';
 import type { DeviceRecord, Stores } from '../stores/ports.js';
 import type { AppPolicy } from './app-policy.js';
+import { attestationRecord, deviceStanding } from './device-standing.js';
 import type { EvidenceVerifiers } from './evidence-verifiers.js';
 
 /** A debug credential may narrow the audiences of the tokens it yields (its `scope`). */
@@ -186,6 +187,7 @@ export function createAttestService(options: AttestServiceOptions) {
         counter: primary.counter ?? 0,
         receipt: primary.receipt ?? null,
         testRoot,
+        attestation: attestationRecord(app, verified),
         firstSeen: now,
       });
       if (registered === 'exists') throw new ShieldError('evidence_invalid', 'key_already_registered');
@@ -223,6 +225,10 @@ export function createAttestService(options: AttestServiceOptions) {
     if (device.revokedAt !== null) throw new ShieldError('device_revoked', 'device_revoked');
     if (device.testRoot && !options.developmentMode)
       throw new ShieldError('evidence_invalid', 'test_root_in_production');
+    // What was attested must still stand under today's policy: a refresh never keeps what the
+    // current config would no longer give (the client answers evidence_invalid by attesting again).
+    const standing = deviceStanding(device, app, clock.now());
+    if (standing !== null) throw new ShieldError('evidence_invalid', standing);
     if (device.platform !== 'ios' && device.platform !== 'android') {
       throw new ShieldError('evidence_invalid', 'device_platform_unsupported');
     }

@@ -29,6 +29,7 @@ import { appleAssertionVerifier, createAppleAttestationVerifier } from './apple-
 import { createAttestService } from './attest-service.js';
 import { createKeyMaintenance } from './create-key-maintenance.js';
 import { createRevocationCheck } from './create-revocation-check.js';
+import { deviceStanding } from './device-standing.js';
 import { createEvidenceVerifiers } from './evidence-verifiers.js';
 import { createShieldLimits } from './limit-wiring.js';
 import { createLogger, type Logger } from './logger.js';
@@ -200,6 +201,10 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
         onStoreOutage: config.proofs.onStoreOutage,
         retryAfterSeconds: config.proofs.retryAfterSeconds,
         allowTestRootDevices: development,
+        deviceStanding: (device, now) => {
+          const app = apps.get(device.appId);
+          return app === undefined ? 'device_evidence_not_accepted' : deviceStanding(device, app, now);
+        },
         onDegraded: (event) => logger.warn({ ...event }, 'proof checked without its store (degraded mode)'),
       }),
       ...limits.checks.checks,

@@ -41,6 +41,11 @@ function newDevice(keyId: string, overrides: Partial<NewDevice> = {}): NewDevice
     counter: 0,
     receipt: new Uint8Array([0, 1, 2, 127, 128, 255]),
     testRoot: false,
+    attestation: {
+      evidence: ['apple-app-attest'],
+      environment: 'production',
+      policy: '{"apple-app-attest":{}}',
+    },
     firstSeen: T0,
     ...overrides,
   };
@@ -188,6 +193,7 @@ export function runStoreConformance(
             counter: 9,
             receipt: null,
             testRoot: true,
+            attestation: null,
             firstSeen: T0 + 5000,
           });
           assert.equal(await devices.register(again), 'exists');
@@ -224,6 +230,50 @@ export function runStoreConformance(
           revokedReason: null,
         });
       });
+
+      withStores(
+        'what was attested round-trips: evidence in EVIDENCE_TYPES order, environment, policy text; null stays null',
+        async ({ devices }) => {
+          const device = newDevice(unique('key'), {
+            platform: 'android',
+            attestation: {
+              evidence: ['client-signals', 'play-integrity', 'android-key-attestation'],
+              environment: null,
+              policy: `${CONTROL_TEXT}${'p'.repeat(3900)}`,
+            },
+          });
+          await devices.register(device);
+          assert.deepEqual((await devices.get(device.keyId))?.attestation, {
+            evidence: ['android-key-attestation', 'play-integrity', 'client-signals'],
+            environment: null,
+            policy: `${CONTROL_TEXT}${'p'.repeat(3900)}`,
+          });
+          const unrecorded = newDevice(unique('key'), { attestation: null });
+          await devices.register(unrecorded);
+          assert.equal((await devices.get(unrecorded.keyId))?.attestation, null);
+          const [listed] = await devices.list({ limit: 1, afterKeyId: device.keyId.slice(0, -1) });
+          assert.ok(listed !== undefined && 'attestation' in listed);
+        },
+      );
+
+      withStores(
+        'a malformed attestation is refused as a TypeError and stores nothing',
+        async ({ devices }) => {
+          const bad: NewDevice['attestation'][] = [
+            { evidence: [], environment: null, policy: '' },
+            { evidence: ['apple-app-attest', 'apple-app-attest'], environment: 'production', policy: '' },
+            { evidence: ['telepathy' as never], environment: null, policy: '' },
+            { evidence: ['debug'], environment: 'staging' as never, policy: '' },
+            { evidence: ['debug'], environment: null, policy: 'x'.repeat(4097) },
+            'apple' as never,
+          ];
+          for (const attestation of bad) {
+            const device = newDevice(unique('key'), { attestation });
+            await assert.rejects(devices.register(device), TypeError);
+            assert.equal(await devices.get(device.keyId), null);
+          }
+        },
+      );
 
       withStores('get of an unknown, empty or over-long key id is null', async ({ devices }) => {
         assert.equal(await devices.get(unique('unknown')), null);

@@ -9,6 +9,7 @@ export type {
   AuditQuery,
   AuditRecord,
   ChallengeStore,
+  DeviceAttestation,
   DeviceRecord,
   DeviceStore,
   IssuedChallenge,

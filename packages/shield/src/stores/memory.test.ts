@@ -74,6 +74,7 @@ describe('memory stores: bounds', () => {
       counter: 0,
       receipt: null,
       testRoot: false,
+      attestation: null,
       firstSeen: T0,
     } as const;
     try {

@@ -1,4 +1,4 @@
-import type { AssuranceLevel, JsonWebKeyLike, Platform } from '@portcullis/protocol';
+import type { AssuranceLevel, EvidenceType, JsonWebKeyLike, Platform } from '@portcullis/protocol';
 
 /**
  * Store ports: small interfaces with atomic operations. Every adapter (memory, SQLite, Redis,
@@ -31,6 +31,23 @@ export interface ChallengeStore {
   consume(challenge: string, now: number): Promise<IssuedChallenge | null>;
 }
 
+/**
+ * What was attested when a device key was registered, besides its level (`DeviceRecord.level`)
+ * and time (`DeviceRecord.firstSeen`): refreshes and proofs re-check it against the app's current
+ * policy, so a device keeps only what today's config would still give it.
+ */
+export interface DeviceAttestation {
+  /** The evidence kinds verified (in EVIDENCE_TYPES order, each once). */
+  evidence: EvidenceType[];
+  /** The App Attest environment of the key; null when no App Attest evidence was verified. */
+  environment: 'development' | 'production' | null;
+  /**
+   * The app's attestation policy that accepted the evidence, as canonical text (at most 4096
+   * characters): a refresh under another policy text must attest again.
+   */
+  policy: string;
+}
+
 export interface DeviceRecord {
   keyId: string;
   appId: string;
@@ -42,6 +59,12 @@ export interface DeviceRecord {
   receipt: Uint8Array | null;
   /** True when registered from a test-kit root (development mode only). */
   testRoot: boolean;
+  /**
+   * What was attested. Null for a device registered before the shield recorded it (an older
+   * store row): such a device cannot be re-checked, so it must attest again (fail closed).
+   */
+  attestation: DeviceAttestation | null;
+  /** When the key was attested and registered (epoch ms). */
   firstSeen: number;
   lastSeen: number;
   revokedAt: number | null;

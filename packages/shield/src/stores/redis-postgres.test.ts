@@ -118,6 +118,7 @@ describe('redis+postgres: several instances share one state (F-05, F-07)', () =>
         counter: 0,
         receipt: null,
         testRoot: false,
+        attestation: null,
         firstSeen: T0,
       });
       const advanced = await Promise.all(
@@ -208,6 +209,52 @@ describe('redis+postgres: outages are StoreUnavailableError, quickly', () => {
       assert.deepEqual(await stores.audit.query({ limit: 1 }), []);
     } finally {
       await locker.end();
+      await stores.close();
+    }
+  });
+
+  test('a version 1 PostgreSQL schema migrates: its devices read back with attestation null', async (t) => {
+    if (!(await requireService(t, 'postgres'))) return;
+    const { schema } = isolation();
+    // A schema exactly as version 1 left it: no attestation column, migrations up to 1.
+    await (await createPostgresStores({ url: POSTGRES_URL, schema })).close();
+    const pool = new pg.Pool({ connectionString: POSTGRES_URL });
+    try {
+      await pool.query(`ALTER TABLE "${schema}".devices DROP COLUMN attestation`);
+      await pool.query(`DELETE FROM "${schema}".schema_migrations WHERE version > 1`);
+      await pool.query(
+        `INSERT INTO "${schema}".devices (key_id, app_id, platform, level, public_key_jwk, counter, receipt, test_root, first_seen, last_seen)
+         VALUES ('old-key', 'shop', 'android', 'device', '{"kty":"EC"}', 0, NULL, false, $1, $2)`,
+        [T0, T0 + 5],
+      );
+    } finally {
+      await pool.end();
+    }
+    const stores = await createPostgresStores({ url: POSTGRES_URL, schema });
+    try {
+      const old = await stores.devices.get('old-key');
+      assert.equal(old?.attestation, null);
+      assert.equal(old?.level, 'device');
+      assert.equal(old?.lastSeen, T0 + 5);
+      const attestation = {
+        evidence: ['android-key-attestation' as const],
+        environment: null,
+        policy: '{"android-key-attestation":"{}"}',
+      };
+      await stores.devices.register({
+        keyId: 'new-key',
+        appId: 'shop',
+        platform: 'android',
+        level: 'hardware',
+        publicKeyJwk: { kty: 'EC' },
+        counter: 0,
+        receipt: null,
+        testRoot: false,
+        attestation,
+        firstSeen: T0,
+      });
+      assert.deepEqual((await stores.devices.get('new-key'))?.attestation, attestation);
+    } finally {
       await stores.close();
     }
   });

@@ -57,6 +57,67 @@ describe('sqlite stores: the file', () => {
     }
   });
 
+  test('a version 1 database migrates: its devices read back with attestation null (they must attest again)', async () => {
+    const path = freshPath();
+    // A database exactly as version 1 left it: no attestation column, user_version 1.
+    await createSqliteStores({ path }).close();
+    const old = new Database(path);
+    old.exec('ALTER TABLE devices DROP COLUMN attestation');
+    old.pragma('user_version = 1');
+    old
+      .prepare(
+        `INSERT INTO devices (key_id, app_id, platform, level, public_key_jwk, counter, receipt, test_root, first_seen, last_seen)
+         VALUES ('old-key', 'shop', 'ios', 'hardware', '{"kty":"EC"}', 7, NULL, 0, ?, ?)`,
+      )
+      .run(T0, T0 + 5);
+    old.close();
+
+    const stores = createSqliteStores({ path });
+    try {
+      assert.deepEqual(await stores.devices.get('old-key'), {
+        keyId: 'old-key',
+        appId: 'shop',
+        platform: 'ios',
+        level: 'hardware',
+        publicKeyJwk: { kty: 'EC' },
+        counter: 7,
+        receipt: null,
+        testRoot: false,
+        attestation: null,
+        firstSeen: T0,
+        lastSeen: T0 + 5,
+        revokedAt: null,
+        revokedReason: null,
+      });
+      const attestation = {
+        evidence: ['apple-app-attest' as const],
+        environment: 'production' as const,
+        policy: '{}',
+      };
+      await stores.devices.register({
+        keyId: 'new-key',
+        appId: 'shop',
+        platform: 'ios',
+        level: 'hardware',
+        publicKeyJwk: { kty: 'EC' },
+        counter: 0,
+        receipt: null,
+        testRoot: false,
+        attestation,
+        firstSeen: T0,
+      });
+      assert.deepEqual((await stores.devices.get('new-key'))?.attestation, attestation);
+    } finally {
+      await stores.close();
+    }
+    const db = new Database(path, { readonly: true });
+    try {
+      assert.equal(db.pragma('user_version', { simple: true }), SQLITE_SCHEMA_VERSION);
+    } finally {
+      db.close();
+    }
+  });
+
   test('a database from a newer version is refused', () => {
     const path = freshPath();
     const db = new Database(path);
@@ -133,6 +194,7 @@ describe('sqlite stores: several connections on one file', () => {
         counter: 0,
         receipt: null,
         testRoot: false,
+        attestation: null,
         firstSeen: T0,
       });
       const advanced = await Promise.all(

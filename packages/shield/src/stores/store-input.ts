@@ -1,9 +1,10 @@
-import { ASSURANCE_LEVELS, type Platform } from '@portcullis/protocol';
+import { ASSURANCE_LEVELS, EVIDENCE_TYPES, type Platform } from '@portcullis/protocol';
 import type {
   AuditDecision,
   AuditEvent,
   AuditQuery,
   AuditRecord,
+  DeviceAttestation,
   IssuedChallenge,
   NewDevice,
 } from './ports.js';
@@ -110,6 +111,57 @@ export function assertIssuedChallenge(record: unknown): asserts record is Issued
   assertTime('expiresAt', record['expiresAt']);
 }
 
+/** Longest `DeviceAttestation.policy` text accepted (characters). */
+export const MAX_ATTESTATION_POLICY_LENGTH = 4096;
+
+export function assertDeviceAttestation(value: unknown): asserts value is DeviceAttestation | null {
+  if (value === null) return;
+  if (!isPlainObject(value)) fail('attestation', 'an object or null');
+  const evidence = value['evidence'];
+  if (
+    !Array.isArray(evidence) ||
+    evidence.length === 0 ||
+    evidence.some((kind) => !(EVIDENCE_TYPES as readonly unknown[]).includes(kind)) ||
+    new Set(evidence).size !== evidence.length
+  ) {
+    fail(
+      'attestation.evidence',
+      `a non-empty list of distinct evidence kinds (${EVIDENCE_TYPES.join(' | ')})`,
+    );
+  }
+  const environment = value['environment'];
+  if (environment !== null && environment !== 'development' && environment !== 'production') {
+    fail('attestation.environment', 'development | production | null');
+  }
+  const policy = value['policy'];
+  if (typeof policy !== 'string' || policy.length > MAX_ATTESTATION_POLICY_LENGTH) {
+    fail('attestation.policy', `a string of at most ${MAX_ATTESTATION_POLICY_LENGTH} characters`);
+  }
+}
+
+/** The attestation as every adapter stores and returns it: a copy, evidence in EVIDENCE_TYPES order. */
+export function normaliseAttestation(value: DeviceAttestation | null): DeviceAttestation | null {
+  if (value === null) return null;
+  return {
+    evidence: EVIDENCE_TYPES.filter((kind) => value.evidence.includes(kind)),
+    environment: value.environment,
+    policy: value.policy,
+  };
+}
+
+/** Reads an attestation stored as JSON text by an adapter; a row that does not parse counts as none. */
+export function decodeStoredAttestation(stored: unknown): DeviceAttestation | null {
+  if (stored === null || stored === undefined) return null;
+  try {
+    const value: unknown = typeof stored === 'string' ? JSON.parse(stored) : stored;
+    assertDeviceAttestation(value);
+    return normaliseAttestation(value);
+  } catch {
+    // An unreadable record cannot be re-checked: treated like an older row (must attest again).
+    return null;
+  }
+}
+
 export function assertNewDevice(device: unknown): asserts device is NewDevice {
   if (!isPlainObject(device)) fail('device', 'an object');
   assertKey('keyId', device['keyId']);
@@ -124,6 +176,7 @@ export function assertNewDevice(device: unknown): asserts device is NewDevice {
   const receipt = device['receipt'];
   if (receipt !== null && !(receipt instanceof Uint8Array)) fail('receipt', 'a Uint8Array or null');
   if (typeof device['testRoot'] !== 'boolean') fail('testRoot', 'a boolean');
+  assertDeviceAttestation(device['attestation']);
   assertTime('firstSeen', device['firstSeen']);
 }
 

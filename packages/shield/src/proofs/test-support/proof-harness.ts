@@ -95,6 +95,11 @@ export async function register(
     counter: 0,
     receipt: null,
     testRoot: true,
+    attestation: {
+      evidence: [device.platform === 'ios' ? 'apple-app-attest' : 'android-key-attestation'],
+      environment: device.platform === 'ios' ? 'production' : null,
+      policy: '{}',
+    },
     firstSeen: TEST_NOW - 60_000,
     ...overrides,
   });

@@ -7,6 +7,7 @@ import {
   assertText,
   assertTime,
   isStorableKey,
+  normaliseAttestation,
   normaliseJwk,
 } from '../store-input.js';
 import { assertOpen, type MemoryContext, observeNow, storeFull } from './memory-context.js';
@@ -21,6 +22,7 @@ function copy(device: DeviceRecord): DeviceRecord {
     ...device,
     publicKeyJwk: normaliseJwk(device.publicKeyJwk),
     receipt: device.receipt === null ? null : new Uint8Array(device.receipt),
+    attestation: normaliseAttestation(device.attestation),
   };
 }
 
@@ -47,6 +49,7 @@ export function createMemoryDeviceStore(context: MemoryContext): MemoryDeviceSto
         counter: device.counter,
         receipt: device.receipt,
         testRoot: device.testRoot,
+        attestation: device.attestation,
         firstSeen: device.firstSeen,
         lastSeen: device.firstSeen,
         revokedAt: null,

@@ -6,7 +6,9 @@ import {
   assertNewDevice,
   assertText,
   assertTime,
+  decodeStoredAttestation,
   isStorableKey,
+  normaliseAttestation,
 } from '../store-input.js';
 import { type PostgresContext, queryPostgres, toNumber } from './postgres-context.js';
 import { decodeNullableText, decodeText, encodeText } from './postgres-text.js';
@@ -20,6 +22,7 @@ interface DeviceRow {
   counter: string;
   receipt: Buffer | null;
   test_root: boolean;
+  attestation: unknown;
   first_seen: string;
   last_seen: string;
   revoked_at: string | null;
@@ -27,7 +30,7 @@ interface DeviceRow {
 }
 
 const COLUMNS =
-  'key_id, app_id, platform, level, public_key_jwk, counter, receipt, test_root, first_seen, last_seen, revoked_at, revoked_reason';
+  'key_id, app_id, platform, level, public_key_jwk, counter, receipt, test_root, attestation, first_seen, last_seen, revoked_at, revoked_reason';
 
 function decode(row: DeviceRow): DeviceRecord {
   return {
@@ -39,6 +42,7 @@ function decode(row: DeviceRow): DeviceRecord {
     counter: toNumber(row.counter),
     receipt: row.receipt === null ? null : new Uint8Array(row.receipt),
     testRoot: row.test_root,
+    attestation: decodeStoredAttestation(row.attestation),
     firstSeen: toNumber(row.first_seen),
     lastSeen: toNumber(row.last_seen),
     revokedAt: row.revoked_at === null ? null : toNumber(row.revoked_at),
@@ -60,8 +64,8 @@ export function createPostgresDeviceStore(context: PostgresContext): DeviceStore
       const result = await queryPostgres(
         context,
         'device register',
-        `INSERT INTO ${table} (key_id, app_id, platform, level, public_key_jwk, counter, receipt, test_root, first_seen, last_seen)
-         VALUES ($1, $2, $3, $4, $5::json, $6, $7, $8, $9, $9) ON CONFLICT (key_id) DO NOTHING`,
+        `INSERT INTO ${table} (key_id, app_id, platform, level, public_key_jwk, counter, receipt, test_root, attestation, first_seen, last_seen)
+         VALUES ($1, $2, $3, $4, $5::json, $6, $7, $8, $10::json, $9, $9) ON CONFLICT (key_id) DO NOTHING`,
         [
           encodeText(device.keyId),
           encodeText(device.appId),
@@ -72,6 +76,7 @@ export function createPostgresDeviceStore(context: PostgresContext): DeviceStore
           device.receipt === null ? null : Buffer.from(device.receipt),
           device.testRoot,
           device.firstSeen,
+          device.attestation === null ? null : JSON.stringify(normaliseAttestation(device.attestation)),
         ],
       );
       return result.rowCount === 1 ? 'created' : 'exists';

@@ -50,6 +50,11 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   CREATE INDEX audit_request_id ON ${s}.audit (request_id);
   CREATE INDEX audit_decision_ts ON ${s}.audit (decision, ts, id);
   `,
+  // What was attested (DeviceAttestation). Rows registered before stay NULL: those devices cannot
+  // be re-checked against the current policy, so they must attest again.
+  (s) => `
+  ALTER TABLE ${s}.devices ADD COLUMN attestation json;
+  `,
 ];
 
 /** The schema version this code writes. */

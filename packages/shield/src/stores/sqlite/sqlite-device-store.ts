@@ -6,7 +6,9 @@ import {
   assertNewDevice,
   assertText,
   assertTime,
+  decodeStoredAttestation,
   isStorableKey,
+  normaliseAttestation,
 } from '../store-input.js';
 import { observeNow, runSqlite, type SqliteContext } from './sqlite-context.js';
 
@@ -19,6 +21,7 @@ interface DeviceRow {
   counter: number;
   receipt: Buffer | null;
   test_root: number;
+  attestation: string | null;
   first_seen: number;
   last_seen: number;
   revoked_at: number | null;
@@ -26,7 +29,7 @@ interface DeviceRow {
 }
 
 const COLUMNS =
-  'key_id, app_id, platform, level, public_key_jwk, counter, receipt, test_root, first_seen, last_seen, revoked_at, revoked_reason';
+  'key_id, app_id, platform, level, public_key_jwk, counter, receipt, test_root, attestation, first_seen, last_seen, revoked_at, revoked_reason';
 
 function decode(row: DeviceRow): DeviceRecord {
   return {
@@ -38,6 +41,7 @@ function decode(row: DeviceRow): DeviceRecord {
     counter: row.counter,
     receipt: row.receipt === null ? null : new Uint8Array(row.receipt),
     testRoot: row.test_root === 1,
+    attestation: decodeStoredAttestation(row.attestation),
     firstSeen: row.first_seen,
     lastSeen: row.last_seen,
     revokedAt: row.revoked_at,
@@ -53,10 +57,10 @@ function decode(row: DeviceRow): DeviceRecord {
 export function createSqliteDeviceStore(context: SqliteContext): DeviceStore {
   const { db } = context;
   const insert = db.prepare<
-    [string, string, string, string, string, number, Buffer | null, number, number, number]
+    [string, string, string, string, string, number, Buffer | null, number, string | null, number, number]
   >(
-    `INSERT INTO devices (key_id, app_id, platform, level, public_key_jwk, counter, receipt, test_root, first_seen, last_seen)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key_id) DO NOTHING`,
+    `INSERT INTO devices (key_id, app_id, platform, level, public_key_jwk, counter, receipt, test_root, attestation, first_seen, last_seen)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key_id) DO NOTHING`,
   );
   const select = db.prepare<[string], DeviceRow>(`SELECT ${COLUMNS} FROM devices WHERE key_id = ?`);
   const advance = db.prepare<[number, number, string, number]>(
@@ -89,6 +93,7 @@ export function createSqliteDeviceStore(context: SqliteContext): DeviceStore {
           device.counter,
           receipt,
           device.testRoot ? 1 : 0,
+          device.attestation === null ? null : JSON.stringify(normaliseAttestation(device.attestation)),
           device.firstSeen,
           device.firstSeen,
         ),

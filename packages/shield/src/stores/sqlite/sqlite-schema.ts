@@ -62,6 +62,11 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_request_id ON audit (request_id);
   CREATE INDEX audit_decision_ts ON audit (decision, ts, id);
   `,
+  // What was attested (JSON of DeviceAttestation). Rows registered before stay NULL: those devices
+  // cannot be re-checked against the current policy, so they must attest again.
+  `
+  ALTER TABLE devices ADD COLUMN attestation TEXT;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -65,6 +65,16 @@ export const ERROR_CODES = {
     title: 'App not allowed on this route',
     fix: "The route does not admit this app's tokens; check the route's require.apps.",
   },
+  audience_forbidden: {
+    status: 403,
+    title: "Token not valid for this route's audience",
+    fix: "The token's aud does not include an audience the route accepts (require.audiences); a debug credential's scope narrows its tokens to the audiences it names.",
+  },
+  device_key_required: {
+    status: 403,
+    title: 'Route needs a device-bound token',
+    fix: 'This route counts requests per device: attest with App Attest or Android key attestation; a debug or Play Integrity token carries no device key.',
+  },
   device_revoked: {
     status: 403,
     title: 'Device revoked',

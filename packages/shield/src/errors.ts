@@ -13,11 +13,16 @@ export class ShieldError extends Error {
   readonly reason: string;
   /** Seconds the client should wait before retrying (429, 503). */
   readonly retryAfter: number | undefined;
+  /**
+   * A client-safe explanation sent as the problem's `detail` (never a secret, token or upstream
+   * address). Absent: the client gets the code and its title only.
+   */
+  readonly detail: string | undefined;
 
   constructor(
     code: ErrorCode,
     reason: string = code,
-    options: { message?: string; retryAfter?: number; cause?: unknown } = {},
+    options: { message?: string; retryAfter?: number; cause?: unknown; detail?: string } = {},
   ) {
     super(
       options.message ?? ERROR_CODES[code].title,
@@ -27,6 +32,7 @@ export class ShieldError extends Error {
     this.status = ERROR_CODES[code].status;
     this.reason = reason;
     this.retryAfter = options.retryAfter;
+    this.detail = options.detail;
   }
 }
 

@@ -77,6 +77,118 @@ describe('portcullis CLI', () => {
     assert.match(absent.err, /absent\.yaml/);
   });
 
+  test('check --explain prints every route’s compiled policy with its defaults written out', async () => {
+    const file = join(dir, 'explain.yaml');
+    await writeFile(
+      file,
+      `issuer: https://shield.example.com
+store: { kind: sqlite, path: ./data/explain.db }
+keys: { dir: ./data/keys }
+apps:
+  shop:
+    audiences: [shop-api, admin-api]
+    ios: { teamId: ABCDE12345, bundleIds: [com.example.shop] }
+routes:
+  - id: pay
+    match: { methods: [POST], path: /payments/session }
+    upstream: https://api.payments.example
+    require: { token: true, proof: true }
+    limits: [{ per: device, max: 3, window: 1h }]
+  - id: admin
+    match: { path: /admin/** }
+    upstream: http://127.0.0.1:3000
+    require: { token: true, level: hardware, audiences: [admin-api] }
+  - id: catalog
+    match: { path: /catalog }
+    upstream: http://127.0.0.1:3000
+    public: true
+`,
+    );
+    const text = await cli(['check', '--config', file, '--explain']);
+    assert.equal(text.code, 0, text.err);
+    const pay = text.out.slice(text.out.indexOf('route pay:'), text.out.indexOf('route admin:'));
+    assert.match(pay, /level +>= basic \(default: production admits attested levels only\)/);
+    assert.match(pay, /apps +shop \(default: every declared app\)/);
+    assert.match(pay, /audiences +shop-api, admin-api \(default:/);
+    assert.match(pay, /proof +required: skew 60 s, replay store down: refuse/);
+    assert.match(pay, /per device per 3600 s, enforce/);
+    assert.match(pay, /limits +enforce, store down: closed \(503\), counted after the proof/);
+    assert.match(pay, /identity +X-Portcullis-App/);
+    const admin = text.out.slice(text.out.indexOf('route admin:'), text.out.indexOf('route catalog:'));
+    assert.match(admin, /level +>= hardware \(route\)/);
+    assert.match(admin, /audiences +admin-api \(route\)/);
+    assert.match(text.out.slice(text.out.indexOf('route catalog:')), /access +public: no token/);
+
+    const json = await cli(['check', '--config', file, '--explain', '--json']);
+    assert.equal(json.code, 0, json.err);
+    const explained = JSON.parse(json.out) as {
+      mode: string;
+      routes: Array<{ id: string; token: { minLevel: string; minLevelSource: string } | null }>;
+    };
+    assert.equal(explained.mode, 'production');
+    assert.deepEqual(
+      explained.routes.map((route) => [
+        route.id,
+        route.token?.minLevel ?? null,
+        route.token?.minLevelSource ?? null,
+      ]),
+      [
+        ['pay', 'basic', 'default'],
+        ['admin', 'hardware', 'route'],
+        ['catalog', null, null],
+      ],
+    );
+  });
+
+  test('check warns (file:line, fix) about production routes that admit debug tokens, monitor their token, or count keyless tokens per device', async () => {
+    const file = join(dir, 'warned.yaml');
+    await writeFile(
+      file,
+      `issuer: https://shield.example.com
+store: { kind: sqlite, path: ./data/warned.db }
+keys: { dir: ./data/keys }
+apps:
+  shop:
+    ios: { teamId: ABCDE12345, bundleIds: [com.example.shop] }
+    debugTokens:
+      - { name: ci, sha256: "${'a'.repeat(64)}", expires: 2099-01-01 }
+routes:
+  - id: ci-only
+    match: { path: /ci }
+    upstream: http://127.0.0.1:3000
+    require: { token: true, level: debug }
+    limits: [{ per: device, max: 3, window: 1h }]
+  - id: legacy
+    match: { path: /legacy }
+    upstream: http://127.0.0.1:3000
+    require: { token: true }
+    tokenMode: monitor
+  - id: quiet
+    match: { path: /quiet }
+    upstream: http://127.0.0.1:3000
+    require: { token: true }
+    limits: [{ per: device, max: 3, window: 1h }]
+`,
+    );
+    const result = await cli(['check', '--config', file]);
+    assert.equal(result.code, 0, 'warnings do not refuse the file');
+    assert.match(result.out, /ok \(1 app, 3 routes, mode production, 3 warnings\)/);
+    assert.match(
+      result.err,
+      /warned\.yaml:13:\d+ +warning: routes\[0\]\.require\.level: this production route admits debug tokens/,
+    );
+    assert.match(
+      result.err,
+      /warned\.yaml:14:\d+ +warning: routes\[0\]\.limits\[0\]\.per: this limit counts per device, but the route admits tokens without a device key \(debug\)/,
+    );
+    assert.match(
+      result.err,
+      /warned\.yaml:19:\d+ +warning: routes\[1\]\.tokenMode: this route forwards requests its token requirement would refuse/,
+    );
+    assert.match(result.err, /fix: switch to tokenMode: enforce/);
+    assert.ok(!result.err.includes('routes[2]'), 'a production route without a level admits no debug token');
+  });
+
   test('init writes a config that checks, and a key directory with a 0600 signing key and identifier key; a second init needs --force', async () => {
     const target = join(dir, 'shield');
     const init = await cli(['init', '--dir', target, '--issuer', 'https://shield.example.com']);

@@ -51,7 +51,11 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .command('check')
     .description('validate a config without starting; every problem with file:line:column and a fix')
     .requiredOption('--config <file>', 'path of portcullis.yaml')
-    .action(action((options: { config: string }) => checkCommand(options, io)));
+    .option('--explain', "print each route's compiled policy, every default written out")
+    .option('--json', 'with --explain: the compiled policies as JSON')
+    .action(
+      action((options: { config: string; explain?: boolean; json?: boolean }) => checkCommand(options, io)),
+    );
 
   const keys = program.command('keys').description('signing keys of app tokens');
   keys

@@ -35,7 +35,14 @@ export interface RuleInput {
   routes: {
     id: string;
     match: { methods: string[]; path: string };
-    require?: { token: boolean; level?: AssuranceLevel | undefined; apps?: string[] | undefined } | undefined;
+    require?:
+      | {
+          token: boolean;
+          level?: AssuranceLevel | undefined;
+          apps?: string[] | undefined;
+          audiences?: string[] | undefined;
+        }
+      | undefined;
     inject?: { headers: Record<string, string> } | undefined;
     maxBodyBytes?: number | undefined;
   }[];
@@ -185,6 +192,23 @@ function checkRoutes(config: RuleInput, ctx: IssueSink): void {
           code: 'route_app_undeclared',
           message: `no app ${appId} is declared under apps`,
           fix: `declare ${appId} under apps, or correct the id`,
+        });
+      }
+    });
+    const admitted = route.require?.apps ?? Object.keys(config.apps);
+    const known = new Set(
+      admitted.flatMap((appId) => (Object.hasOwn(config.apps, appId) ? config.apps[appId]!.audiences : [])),
+    );
+    route.require?.audiences?.forEach((audience, at) => {
+      if (!known.has(audience)) {
+        reportIssue(ctx, {
+          path: ['routes', index, 'require', 'audiences', at],
+          code: 'route_audience_undeclared',
+          message: `no app this route admits has the audience ${audience}`,
+          fix:
+            known.size === 0
+              ? 'declare the audience under apps.<name>.audiences'
+              : `use one of: ${[...known].join(', ')}`,
         });
       }
     });

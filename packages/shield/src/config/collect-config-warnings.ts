@@ -1,3 +1,4 @@
+import { compileRoutePolicies } from './compile-route-policies.js';
 import type { PendingIssue } from './decode-config-yaml.js';
 import { isLoopbackHostname, parseIsoDate } from './fields.js';
 import { parseSecretTemplate } from './parse-secret-template.js';
@@ -70,6 +71,45 @@ export function collectConfigWarnings(config: Config, now?: Date): PendingIssue[
       });
     }
   }
+  compileRoutePolicies(config).forEach((policy, index) => {
+    const token = policy.token;
+    if (token === null) return;
+    if (production && token.minLevel === 'debug') {
+      warnings.push(
+        warning(
+          ['routes', index, 'require', 'level'],
+          'route_debug_level',
+          'this production route admits debug tokens: a debug credential pulled out of a CI or simulator build reaches it',
+          'remove level: debug (production routes admit attested levels only), or keep it only on routes CI needs',
+        ),
+      );
+    }
+    if (production && token.mode === 'monitor') {
+      warnings.push(
+        warning(
+          ['routes', index, 'tokenMode'],
+          'route_token_monitor',
+          'this route forwards requests its token requirement would refuse (recorded only); its limits per device or app do not count them',
+          'switch to tokenMode: enforce once app versions without the SDK are gone',
+        ),
+      );
+    }
+    if (policy.proof === null && token.keylessEvidence.length > 0) {
+      policy.limits.rules.forEach((rule, at) => {
+        if (rule.per !== 'device') return;
+        warnings.push(
+          warning(
+            ['routes', index, 'limits', at, 'per'],
+            'route_limit_device_keyless',
+            `this limit counts per device, but the route admits tokens without a device key (${token.keylessEvidence.join(', ')}): they are refused with device_key_required`,
+            token.keylessEvidence.includes('debug')
+              ? 'raise require.level above debug, count per ip or user, or accept the refusal'
+              : 'count per ip or user, drop play-integrity from the admitted apps, or accept the refusal',
+          ),
+        );
+      });
+    }
+  });
   const used = new Set<string>();
   for (const route of config.routes) {
     for (const value of Object.values(route.inject?.headers ?? {})) {

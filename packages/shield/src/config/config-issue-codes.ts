@@ -234,6 +234,28 @@ export const CONFIG_ISSUE_CODES = [
     fix: 'Declare the app under `apps` or correct the id.',
   },
   {
+    code: 'route_audience_undeclared',
+    meaning: 'require.audiences names an audience that no app the route admits has.',
+    fix: 'Use an audience from the admitted apps’ audiences lists, or correct the name.',
+  },
+  {
+    code: 'route_debug_level',
+    meaning: 'A production route admits debug tokens (require.level: debug) (warning).',
+    fix: 'Remove level: debug (production routes default to basic), or keep it only on routes CI needs.',
+  },
+  {
+    code: 'route_token_monitor',
+    meaning:
+      'A production route only monitors its token requirement and forwards what it would refuse (warning).',
+    fix: 'Switch the route to tokenMode: enforce once the app versions without the SDK are gone.',
+  },
+  {
+    code: 'route_limit_device_keyless',
+    meaning:
+      'A route counts requests per device but admits tokens without a device key (debug, Play Integrity alone), which it refuses with device_key_required (warning).',
+    fix: 'Raise require.level above debug, drop the keyless evidence kinds from the admitted apps, or count per ip or user.',
+  },
+  {
     code: 'route_path_invalid',
     meaning: 'A route path is not canonical origin-form (.., //, %, ;, \\, misplaced * or **).',
     fix: 'Write a plain path such as /payments/session, /files/* or /stripe/**.',

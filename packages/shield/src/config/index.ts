@@ -1,3 +1,14 @@
+export type {
+  IdentityHeaderKind,
+  KeylessEvidence,
+  PolicySource,
+  RouteLimitRulePolicy,
+  RouteLimitsPolicy,
+  RoutePolicy,
+  RouteProofPolicy,
+  RouteTokenPolicy,
+} from './compile-route-policies.js';
+export { compileRoutePolicies, defaultMinLevel, IDENTITY_HEADER_KINDS } from './compile-route-policies.js';
 export type { ConfigIssue } from './config-error.js';
 export { ConfigError } from './config-error.js';
 export type { ConfigIssueCode } from './config-issue-codes.js';
@@ -6,6 +17,7 @@ export type { JsonSchema } from './config-json-schema.js';
 export { configJsonSchema, configJsonSchemaText } from './config-json-schema.js';
 export type { DemoConfigOptions } from './demo-config.js';
 export { DEMO_SIGNING_CERT_SHA256, demoConfigText } from './demo-config.js';
+export { describeRouteRequirement, explainRoutePolicy } from './explain-route-policy.js';
 export { formatConfigError } from './format-config-error.js';
 export type { InitConfigOptions } from './init-template.js';
 export { renderInitConfig } from './init-template.js';

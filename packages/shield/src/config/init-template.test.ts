@@ -73,6 +73,7 @@ describe('renderInitConfig', () => {
       token: true,
       level: 'device',
       apps: ['shop'],
+      audiences: ['shop'],
       proof: true,
       binding: false,
     });

@@ -117,10 +117,12 @@ apps:
     audiences: [${yamlText(appId)}]
     ## Lifetime of its tokens, at most tokens.maxTtlSeconds.
     tokenTtlSeconds: 300
+    ## A device attests again after this (refreshes are re-checked against this config anyway).
+    registrationMaxAge: 30d
     ## Evidence kinds that may mint a token. Default: every kind the sections below allow.
     # evidence: [${[ios === undefined ? '' : 'apple-app-attest', android === undefined ? '' : 'android-key-attestation'].filter((kind) => kind !== '').join(', ')}]
 ${iosText}${androidText}    ## Debug credentials for simulators, emulators and CI: only their SHA-256 is stored. Tokens
-    ## they mint say lvl: debug, so routes with a minimum level refuse them.
+    ## they mint say lvl: debug: in production only routes that write level: debug admit them.
     # debugTokens:
     #   - name: ci
     #     sha256: \${env:PORTCULLIS_CI_DEBUG_TOKEN_SHA256}
@@ -239,9 +241,10 @@ routes:
     upstream: ${yamlText(options.upstream ?? 'http://127.0.0.1:3000')}
     require:
       token: true
-      ## Lowest assurance level: debug, basic, device or hardware.
+      ## Lowest assurance level: debug, basic, device or hardware. Default: basic in production
+      ## (attested devices only), debug in development.
       # level: device
-${hasApp ? `      # apps: [${appId}]\n` : ''}      ## Require a per-request proof signed by the device key.
+${hasApp ? `      # apps: [${appId}]\n      ## Only tokens whose aud holds one of these. Default: the admitted apps' audiences.\n      # audiences: [${yamlText(appId)}]\n` : ''}      ## Require a per-request proof signed by the device key.
       # proof: true
     # stripPrefix: /api
     # inject:

@@ -435,6 +435,31 @@ const CASES: Case[] = [
     yaml: `issuer: https://shield.example.com\n${APP}routes:\n  - match: { path: /a }\n    upstream: http://127.0.0.1:3000\n    require: { token: true, apps: [shop, <@>shpo] }\n`,
   },
   {
+    name: 'a route audience no admitted app has',
+    code: 'route_audience_undeclared',
+    yaml: `issuer: https://shield.example.com\n${APP}routes:\n  - match: { path: /a }\n    upstream: http://127.0.0.1:3000\n    require: { token: true, audiences: [shop, <@>admin] }\n`,
+    fix: /use one of: shop/,
+  },
+  {
+    name: 'a production route that admits debug tokens',
+    code: 'route_debug_level',
+    severity: 'warning',
+    yaml: `issuer: https://shield.example.com\n${APP}routes:\n  - match: { path: /a }\n    upstream: http://127.0.0.1:3000\n    require: { token: true, level: <@>debug }\n`,
+  },
+  {
+    name: 'a production route that only monitors its token',
+    code: 'route_token_monitor',
+    severity: 'warning',
+    yaml: `issuer: https://shield.example.com\n${APP}routes:\n  - match: { path: /a }\n    upstream: http://127.0.0.1:3000\n    require: { token: true }\n    tokenMode: <@>monitor\n`,
+  },
+  {
+    name: 'a per-device limit on a route that admits debug tokens',
+    code: 'route_limit_device_keyless',
+    severity: 'warning',
+    yaml: `mode: development\nissuer: https://shield.example.com\napps:\n  shop:\n    debugTokens: [{ name: ci, sha256: "${'a'.repeat(64)}", expires: 2099-01-01 }]\nroutes:\n  - match: { path: /a }\n    upstream: http://127.0.0.1:3000\n    require: { token: true }\n    limits: [{ per: <@>device, max: 1, window: 1h }]\n`,
+    message: /device_key_required/,
+  },
+  {
     name: 'a route path with ..',
     code: 'route_path_invalid',
     yaml: `issuer: https://shield.example.com\nroutes:\n  - match: { path: <@>/a/../b }\n    upstream: http://127.0.0.1:3000\n    public: true\n`,
@@ -573,6 +598,7 @@ describe('parseConfig on good files', () => {
     assert.ok(shop);
     assert.deepEqual(shop.audiences, ['shop']);
     assert.equal(shop.tokenTtlSeconds, 300);
+    assert.equal(shop.registrationMaxAge, 30 * 86400);
     assert.deepEqual(shop.evidence, ['apple-app-attest']);
     assert.deepEqual(shop.ios?.environments, ['production']);
     assert.deepEqual(shop.debugTokens, []);
@@ -584,6 +610,7 @@ describe('parseConfig on good files', () => {
       require: { token: true, proof: false, binding: false },
       limits: [],
       forwardCredentials: false,
+      tokenMode: 'enforce',
       limitMode: 'enforce',
       onStoreFailure: 'closed',
       timeouts: { connectMs: 2000, headersMs: 10000, bodyMs: 30000 },

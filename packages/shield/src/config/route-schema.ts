@@ -47,6 +47,7 @@ const PUBLIC_CONFLICTS = {
   token: 'require a token',
   level: 'require an assurance level',
   apps: 'be limited to apps',
+  audiences: 'be limited to audiences',
   proof: 'require a proof',
   binding: 'bind tokens to an Authorization header',
 } as const;
@@ -171,6 +172,13 @@ export const routeSchema = z
         token: z.boolean().describe('Require an app token. Must be written out (A9-03).'),
         level: z.enum(ASSURANCE_LEVELS).optional().describe('Lowest accepted assurance level.'),
         apps: z.array(formatted('appId')).min(1).optional().describe('Only tokens of these apps.'),
+        audiences: z
+          .array(formatted('audience'))
+          .min(1)
+          .optional()
+          .describe(
+            'Only tokens whose aud holds one of these audiences. Default: the audiences of the admitted apps, except tokens a debug credential’s scope narrowed.',
+          ),
         proof: z.boolean().default(false).describe('Require a per-request proof (Portcullis-Proof).'),
         binding: z
           .boolean()
@@ -207,6 +215,12 @@ export const routeSchema = z
       .default(false)
       .describe(
         'On a route that injects a secret: also forward the client’s Authorization and Cookie, and relay the upstream’s Set-Cookie. Default false (E-31: a provider never sees the user’s session).',
+      ),
+    tokenMode: z
+      .enum(['enforce', 'monitor'])
+      .default('enforce')
+      .describe(
+        'monitor: a request the token requirement would refuse is recorded (audit, metrics) and forwarded without identity headers; for the migration of app versions without the SDK.',
       ),
     limits: z.array(limitSchema).default([]).describe('Rate limits and budgets; all must pass.'),
     limitMode: z
@@ -273,7 +287,7 @@ export const routeSchema = z
 
     const require = route.require;
     if (route.public) {
-      for (const key of ['token', 'level', 'apps', 'proof', 'binding'] as const) {
+      for (const key of ['token', 'level', 'apps', 'audiences', 'proof', 'binding'] as const) {
         const value = require?.[key];
         if (value !== undefined && value !== false) {
           reportIssue(ctx, {
@@ -291,6 +305,27 @@ export const routeSchema = z
         message: 'the route is not public and does not require a token',
         fix: 'add `require: { token: true }`, or `public: true` if the route is deliberately open',
       });
+    }
+
+    if (route.public && route.tokenMode === 'monitor') {
+      reportIssue(ctx, {
+        path: ['tokenMode'],
+        code: 'route_public_with_token',
+        message: 'a public route has no token requirement to monitor',
+        fix: 'remove tokenMode, or remove public: true and require a token',
+      });
+    }
+    if (route.tokenMode === 'monitor') {
+      for (const key of ['proof', 'binding'] as const) {
+        if (require?.[key] === true) {
+          reportIssue(ctx, {
+            path: ['require', key],
+            code: 'value_conflict',
+            message: `tokenMode monitor forwards requests without a token, which can carry no ${key === 'proof' ? 'proof' : 'token binding'}`,
+            fix: `keep tokenMode: enforce on this route, or remove require.${key}`,
+          });
+        }
+      }
     }
 
     if (route.public) {

@@ -2,7 +2,15 @@ import { ASSURANCE_LEVELS, type AssuranceLevel } from '@portcullis/protocol';
 import { canonicalizePath } from './canonicalize-path.js';
 import { type CompiledInjectTemplate, compileInjectTemplate } from './compile-inject-template.js';
 import { isShieldOwnedRequestHeader } from './request-header-policy.js';
-import type { RouteSpec } from './types.js';
+import type { IdentityHeaderKind, RouteSpec } from './types.js';
+
+const IDENTITY_HEADER_KINDS: readonly IdentityHeaderKind[] = [
+  'app',
+  'device',
+  'level',
+  'platform',
+  'token-id',
+];
 
 /** A header the route injects, with its lower-case name. */
 export interface CompiledInjection {
@@ -19,6 +27,11 @@ export interface CompiledRoute {
   readonly requireToken: boolean;
   readonly minLevel: AssuranceLevel | null;
   readonly apps: ReadonlySet<string> | null;
+  /** Audiences named by the route; null: any, except a debug token narrowed by its scope. */
+  readonly audiences: ReadonlySet<string> | null;
+  /** True when the token requirement only records what it would refuse. */
+  readonly monitorToken: boolean;
+  readonly identityHeaders: ReadonlySet<IdentityHeaderKind>;
   readonly injections: readonly CompiledInjection[];
   /** Lower-case client header names removed for this route: injected ones and `removeHeaders`. */
   readonly removeNames: ReadonlySet<string>;
@@ -87,8 +100,35 @@ export function compileRoute(spec: RouteSpec): CompiledRoute {
   if (spec.public === spec.require.token) {
     throw new TypeError(`${where}: public must be the opposite of require.token`);
   }
-  if (spec.public && (spec.require.level !== undefined || spec.require.apps !== undefined)) {
-    throw new TypeError(`${where}: a public route cannot require a level or apps`);
+  if (
+    spec.public &&
+    (spec.require.level !== undefined ||
+      spec.require.apps !== undefined ||
+      spec.require.audiences !== undefined ||
+      spec.tokenMode === 'monitor')
+  ) {
+    throw new TypeError(
+      `${where}: a public route cannot require a level, apps or audiences, or monitor a token`,
+    );
+  }
+  if (spec.tokenMode !== undefined && spec.tokenMode !== 'enforce' && spec.tokenMode !== 'monitor') {
+    throw new TypeError(`${where} tokenMode must be enforce or monitor`);
+  }
+  const audiences = spec.require.audiences;
+  if (
+    audiences !== undefined &&
+    (!Array.isArray(audiences) ||
+      audiences.length === 0 ||
+      audiences.some((a) => typeof a !== 'string' || a === ''))
+  ) {
+    throw new TypeError(`${where} require.audiences must be a non-empty list of audiences`);
+  }
+  const identityHeaders = spec.identityHeaders ?? IDENTITY_HEADER_KINDS;
+  if (
+    !Array.isArray(identityHeaders) ||
+    identityHeaders.some((kind) => !IDENTITY_HEADER_KINDS.includes(kind))
+  ) {
+    throw new TypeError(`${where} identityHeaders must list some of ${IDENTITY_HEADER_KINDS.join(', ')}`);
   }
   const level = spec.require.level;
   if (level !== undefined && !ASSURANCE_LEVELS.includes(level)) {
@@ -145,6 +185,9 @@ export function compileRoute(spec: RouteSpec): CompiledRoute {
     requireToken: spec.require.token,
     minLevel: level ?? null,
     apps: apps === undefined ? null : new Set(apps),
+    audiences: audiences === undefined ? null : new Set(audiences),
+    monitorToken: spec.tokenMode === 'monitor',
+    identityHeaders: new Set(spec.public ? [] : identityHeaders),
     injections,
     removeNames,
     dropResponseNames:

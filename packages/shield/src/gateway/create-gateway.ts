@@ -7,7 +7,7 @@ import {
   HEADER_REQUEST_ID,
   meetsLevel,
 } from '@portcullis/protocol';
-import { isShieldError } from '../errors.js';
+import { isShieldError, type ShieldError } from '../errors.js';
 import { sendProblem } from '../server/problem.js';
 import { type AuditDecision, type AuditRecord, StoreUnavailableError } from '../stores/ports.js';
 import { type CanonicalTarget, canonicalizePath } from './canonicalize-path.js';
@@ -92,14 +92,24 @@ interface DenyOptions {
   /** Close the connection after answering (a body may still be on its way). */
   close?: boolean;
   retryAfter?: number | undefined;
+  /** A client-safe explanation for the problem's `detail`. */
+  detail?: string | undefined;
   details?: Record<string, string | number | boolean>;
 }
 
 type CheckContext = GatewayCheckContext & { body: Buffer | undefined };
 
+/** The token requirement's verdict: the verified token, or why it would refuse the request. */
+type TokenVerdict =
+  | { ok: true; claims: AppTokenClaims; token: string }
+  | { ok: false; reason: GatewayReason; error?: undefined }
+  | { ok: false; reason?: undefined; error: unknown };
+
 /** State of one request; also the forward listener, so the hot path allocates no closures for it. */
 class Exchange implements ForwardListener {
   path: string | null = null;
+  /** Set on a `tokenMode: monitor` route when the token requirement would have refused. */
+  monitored: Record<string, string> | null = null;
   routeId: string | null = null;
   claims: AppTokenClaims | null = null;
   userIdHash: string | null = null;
@@ -179,6 +189,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   const headerChecks = checks.filter((c) => c.phase !== 'body');
   const bodyChecks = checks.filter((c) => c.phase === 'body');
 
+  const appAudiences =
+    options.appAudiences === undefined
+      ? null
+      : new Map(Object.entries(options.appAudiences).map(([appId, list]) => [appId, [...list]]));
+  const stats = { tokenMonitorWouldRefuse: 0 };
+
   const table = createRouteTable(options.routes);
   const routes: CompiledRoute[] = options.routes.map(compileRoute);
   for (const route of routes) {
@@ -207,6 +223,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   ): void {
     ex.recorded = true;
     const claims = ex.claims;
+    if (ex.monitored !== null) {
+      reason ??= 'token_monitor_forwarded';
+      details = { ...ex.monitored, ...details };
+    }
     const entry: Omit<AuditRecord, 'instance'> = {
       ts: ex.started,
       requestId: ex.requestId,
@@ -244,8 +264,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (opts.allow !== undefined) headers['allow'] = opts.allow;
       if (opts.close === true) headers['connection'] = 'close';
     }
-    const problemOptions: { retryAfter?: number; headers?: Record<string, string> } = {};
+    const problemOptions: { retryAfter?: number; headers?: Record<string, string>; detail?: string } = {};
     if (opts.retryAfter !== undefined) problemOptions.retryAfter = opts.retryAfter;
+    if (opts.detail !== undefined) problemOptions.detail = opts.detail;
     if (headers !== undefined) problemOptions.headers = headers;
     sendProblem(ex.res, code, ex.requestId, problemOptions);
     record(ex, decisionFor(code), code, reason, null, opts.details ?? null);
@@ -258,7 +279,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   /** A verifier or check threw: its ShieldError decides; anything else fails closed. */
   function refuse(ex: Exchange, error: unknown, fallback: GatewayReason, checkName: string | null): void {
     if (isShieldError(error)) {
-      answer(ex, error.code, error.reason, { retryAfter: error.retryAfter });
+      answer(ex, error.code, error.reason, { retryAfter: error.retryAfter, detail: error.detail });
       return;
     }
     if (error instanceof StoreUnavailableError) {
@@ -406,17 +427,12 @@ export function createGateway(options: GatewayOptions): Gateway {
         deny(ex, 'claims_not_header_safe');
         return;
       }
-      headers.push(
-        IDENTITY_HEADERS.app,
-        claims.sub,
-        IDENTITY_HEADERS.level,
-        claims.lvl,
-        IDENTITY_HEADERS.platform,
-        claims.plt,
-        IDENTITY_HEADERS.tokenId,
-        claims.jti,
-      );
-      if (kid !== undefined) headers.push(IDENTITY_HEADERS.device, kid);
+      const send = route.identityHeaders;
+      if (send.has('app')) headers.push(IDENTITY_HEADERS.app, claims.sub);
+      if (send.has('level')) headers.push(IDENTITY_HEADERS.level, claims.lvl);
+      if (send.has('platform')) headers.push(IDENTITY_HEADERS.platform, claims.plt);
+      if (send.has('token-id')) headers.push(IDENTITY_HEADERS.tokenId, claims.jti);
+      if (kid !== undefined && send.has('device')) headers.push(IDENTITY_HEADERS.device, kid);
     }
     let secrets: string[] | null = null;
     if (route.injections.length > 0) {
@@ -465,6 +481,50 @@ export function createGateway(options: GatewayOptions): Gateway {
       ex.res,
       ex,
     );
+  }
+
+  /**
+   * The token requirement of a route: present, not oversized, verified, then level, app and
+   * audience. Sets the audit fields of the exchange as it learns them.
+   */
+  async function judgeToken(
+    ex: Exchange,
+    route: CompiledRoute,
+    token: string | null,
+    carriers: number,
+  ): Promise<TokenVerdict> {
+    if (token === null) {
+      return {
+        ok: false,
+        reason:
+          (carriers & (TOKEN_IN_QUERY | TOKEN_IN_COOKIE)) !== 0 ? 'token_not_in_header' : 'token_missing',
+      };
+    }
+    if (token.length > maxTokenBytes) return { ok: false, reason: 'token_too_long' };
+    let claims: AppTokenClaims;
+    try {
+      claims = await verifyToken(token);
+    } catch (error) {
+      return { ok: false, error };
+    }
+    ex.claims = claims;
+    const kid = claims.cnf?.kid;
+    if (typeof kid === 'string') ex.deviceIdHash = identifiers.audit(kid);
+    if (route.minLevel !== null && !meetsLevel(claims.lvl, route.minLevel))
+      return { ok: false, reason: 'level_below_minimum' };
+    if (route.apps !== null && !route.apps.has(claims.sub)) return { ok: false, reason: 'app_not_allowed' };
+    if (route.audiences !== null) {
+      const named = route.audiences;
+      if (!claims.aud.some((audience) => named.has(audience)))
+        return { ok: false, reason: 'audience_not_accepted' };
+    } else if (appAudiences !== null && claims.lvl === 'debug') {
+      // A debug credential's scope narrows its tokens' aud; a route naming no audiences takes
+      // only tokens that carry every audience of their app, so the scope holds here too.
+      const full = appAudiences.get(claims.sub);
+      if (full === undefined || full.some((audience) => !claims.aud.includes(audience)))
+        return { ok: false, reason: 'audience_scope_narrowed' };
+    }
+    return { ok: true, claims, token };
   }
 
   /** The whole pipeline, in order. Each step either answers (and returns) or falls through. */
@@ -519,30 +579,28 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (facts.token !== null && (carriers & TOKEN_IN_COOKIE) !== 0)
       return deny(ex, 'token_in_cookie_and_header');
 
-    // 5. App token, level, app.
+    // 5. App token, level, app, audience. In monitor mode a refusal is recorded instead, and the
+    //    request goes on as one without a token (no claims for the checks, no identity headers).
     let claims: AppTokenClaims | null = null;
     let token: string | null = null;
     if (route.requireToken) {
-      token = facts.token;
-      if (token === null) {
-        return deny(
-          ex,
-          (carriers & (TOKEN_IN_QUERY | TOKEN_IN_COOKIE)) !== 0 ? 'token_not_in_header' : 'token_missing',
-        );
-      }
-      if (token.length > maxTokenBytes) return deny(ex, 'token_too_long');
-      try {
-        claims = await verifyToken(token);
-      } catch (error) {
-        return refuse(ex, error, 'verifier_failed', null);
-      }
+      const verdict = await judgeToken(ex, route, facts.token, carriers);
       if (ex.closed) return;
-      ex.claims = claims;
-      const kid = claims.cnf?.kid;
-      if (typeof kid === 'string') ex.deviceIdHash = identifiers.audit(kid);
-      if (route.minLevel !== null && !meetsLevel(claims.lvl, route.minLevel))
-        return deny(ex, 'level_below_minimum');
-      if (route.apps !== null && !route.apps.has(claims.sub)) return deny(ex, 'app_not_allowed');
+      if (verdict.ok) {
+        claims = verdict.claims;
+        token = verdict.token;
+      } else {
+        const { reason, error } = verdict;
+        // Only a refusal is monitored; a verifier that fails unexpectedly still fails closed.
+        if (!route.monitorToken || (reason === undefined && !isShieldError(error))) {
+          return reason === undefined ? refuse(ex, error, 'verifier_failed', null) : deny(ex, reason);
+        }
+        stats.tokenMonitorWouldRefuse++;
+        ex.monitored =
+          reason === undefined
+            ? { wouldRefuse: (error as ShieldError).code, wouldRefuseReason: (error as ShieldError).reason }
+            : { wouldRefuse: REASON_CODES.get(reason) ?? 'internal_error', wouldRefuseReason: reason };
+      }
     }
 
     // 6. Header-phase checks (rate limits, ...).
@@ -588,6 +646,9 @@ export function createGateway(options: GatewayOptions): Gateway {
           record(ex, 'error', 'internal_error', 'internal_failure', null);
         }
       });
+    },
+    stats() {
+      return { ...stats };
     },
     close() {
       return pools.close();

@@ -237,6 +237,26 @@ export const GATEWAY_REASONS = [
     fix: 'Use the right app, or add it to require.apps.',
   },
   {
+    reason: 'audience_not_accepted',
+    code: 'audience_forbidden',
+    meaning: "The token's aud holds none of the route's require.audiences.",
+    fix: "Use a token minted for one of the route's audiences, or add its audience to require.audiences.",
+  },
+  {
+    reason: 'audience_scope_narrowed',
+    code: 'audience_forbidden',
+    meaning:
+      "A debug token narrowed by its credential's scope (its aud lacks one of its app's audiences) on a route that names no audiences.",
+    fix: 'Name the audience in the route’s require.audiences, or widen the debug credential’s scope.',
+  },
+  {
+    reason: 'token_monitor_forwarded',
+    code: null,
+    meaning:
+      'tokenMode monitor: the token requirement would have refused this request (details.wouldRefuse, details.wouldRefuseReason); it was forwarded without identity headers.',
+    fix: 'Find the app versions that send no valid token; switch the route to tokenMode enforce once they are gone.',
+  },
+  {
     reason: 'verifier_failed',
     code: 'internal_error',
     meaning: 'verifyToken threw something other than a ShieldError.',

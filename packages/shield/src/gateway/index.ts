@@ -22,6 +22,8 @@ export type {
   GatewayLimits,
   GatewayLogger,
   GatewayOptions,
+  GatewayStats,
+  IdentityHeaderKind,
   InjectTemplate,
   RouteSpec,
   RouteTimeouts,

@@ -21,6 +21,9 @@ export interface RouteTimeouts {
   bodyMs: number;
 }
 
+/** An identity header the gateway can add from a verified token (`X-Portcullis-*`). */
+export type IdentityHeaderKind = 'app' | 'device' | 'level' | 'platform' | 'token-id';
+
 /**
  * One route of the gateway. Everything is explicit: nothing is inferred from the request's
  * Host, forwarding headers or any other client input.
@@ -64,7 +67,25 @@ export interface RouteSpec {
     level?: AssuranceLevel;
     /** Allowed app ids (the token's `sub`). Absent: every app. */
     apps?: string[];
+    /**
+     * Accepted audiences: the token's `aud` must hold one of them (else 403 `audience_forbidden`).
+     * Absent: any audience, except a debug-level token narrowed by its credential's scope (see
+     * `GatewayOptions.appAudiences`).
+     */
+    audiences?: string[];
   };
+  /**
+   * `enforce` (default): the token requirement refuses. `monitor`: a request it would refuse is
+   * forwarded without identity headers, its audit record says what would have been refused, and
+   * `Gateway.stats().tokenMonitorWouldRefuse` counts it. Protocol errors (a duplicate token
+   * header, a token in the query next to the header) are refused in both modes.
+   */
+  tokenMode?: 'enforce' | 'monitor';
+  /**
+   * Identity headers added to the upstream request from the verified token (token routes only).
+   * Absent: all of them.
+   */
+  identityHeaders?: readonly IdentityHeaderKind[];
   /** Headers set on the upstream request; client copies of these names are removed first. */
   inject: { headers: Record<string, InjectTemplate> };
   /**
@@ -161,6 +182,12 @@ export interface GatewayOptions {
   verifyToken(token: string): Promise<AppTokenClaims>;
   /** Returns the current value of a named secret (called per request); throws or returns '' when unknown. */
   resolveSecret(name: string): string;
+  /**
+   * Every audience of each app, by app id. On a route that names no audiences, a debug-level token
+   * whose `aud` lacks one of its app's audiences (a debug credential's scope narrowed it) is
+   * refused with 403 `audience_forbidden`: the scope holds on every route. Absent: not checked.
+   */
+  appAudiences?: Readonly<Record<string, readonly string[]>>;
   /** Extra steps after the token, level and app checks, in order. */
   checks?: readonly GatewayCheck[];
   /** Receives exactly one record per request. Must not throw (a throw is logged and ignored). */
@@ -184,6 +211,14 @@ export interface Gateway {
    * Never throws and never rejects: every failure becomes a response and an audit record.
    */
   handle(req: IncomingMessage, res: ServerResponse, requestId: string, clientIp: string): void;
+  /** Counters since the gateway was created. */
+  stats(): GatewayStats;
   /** Closes the upstream pools after their in-flight requests finish. */
   close(): Promise<void>;
+}
+
+/** What the gateway counts itself (the checks keep their own counters). */
+export interface GatewayStats {
+  /** Requests a `tokenMode: monitor` route forwarded although its token requirement would refuse them. */
+  tokenMonitorWouldRefuse: number;
 }

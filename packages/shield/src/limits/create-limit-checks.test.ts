@@ -577,7 +577,7 @@ describe('monitor mode, missing keys, outages, options', () => {
     );
   });
 
-  test('a per-device limit refuses a token that names no device key (limit_key_missing), forwarding nothing', async (t) => {
+  test('a per-device limit refuses a token that names no device key (403 device_key_required, with a detail), forwarding nothing', async (t) => {
     const { gw, upstream } = await setup(t, (u) => [tokenRoute('pay', '/pay', u)], [
       { routeId: 'pay', rules: [{ per: 'device', max: 5, windowSeconds: 60 }] },
     ]);
@@ -585,8 +585,12 @@ describe('monitor mode, missing keys, outages, options', () => {
       cnf: { kid: string; jwk: { kty: string } };
     });
     const reply = await send(gw.port, { path: '/pay', headers: { [HEADER_TOKEN]: token }, body: '{}' });
-    assert.deepEqual([reply.status, reply.code], [400, 'bad_request']);
-    assert.equal(gw.audits.at(-1)?.reason, 'limit_key_missing');
+    assert.deepEqual([reply.status, reply.code], [403, 'device_key_required']);
+    assert.match(
+      (JSON.parse(reply.body) as { detail?: string }).detail ?? '',
+      /counts requests per device and the app token carries no device key/,
+    );
+    assert.equal(gw.audits.at(-1)?.reason, 'limit_device_key_missing');
     assert.equal(upstream.bodies.length, 0);
   });
 

@@ -224,6 +224,11 @@ export function createLimitChecks(options: LimitChecksOptions): LimitChecks {
     }
   }
 
+  /** Rules whose identity comes from the app token: nothing to count without one. */
+  function countsByToken(rule: CompiledRule): boolean {
+    return rule.per === 'device' || rule.per === 'app' || (rule.per === 'user' && userClaim !== undefined);
+  }
+
   function setHeaders(context: GatewayCheckContext, entries: readonly RateLimitEntry[]): void {
     if (entries.length === 0) return;
     const { policy, rateLimit } = formatRateLimitHeaders(entries);
@@ -295,13 +300,29 @@ export function createLimitChecks(options: LimitChecksOptions): LimitChecks {
         document ??= context.body === undefined ? null : readBodyJson(context.body);
       }
       const identity = identityOf(rule, context, document ?? null);
+      if (identity === null && context.claims === null && context.route.tokenMode === 'monitor') {
+        // A monitored route forwards requests its token requirement would refuse, as requests
+        // without a token: a rule counted by the token has nothing to count for them.
+        if (countsByToken(rule)) {
+          report('limit_skipped_token_monitor', context, rule, { mode: 'monitor' });
+          continue;
+        }
+      }
+      if (identity === null && rule.per === 'device' && context.claims !== null) {
+        report('limit_device_key_missing', context, rule, { mode: rule.mode });
+        if (monitor) continue;
+        counters.unreadable++;
+        throw new ShieldError('device_key_required', 'limit_device_key_missing', {
+          detail:
+            'this route counts requests per device and the app token carries no device key (debug and Play Integrity tokens have none): attest with App Attest or Android key attestation',
+        });
+      }
       if (identity === null) {
         report('limit_key_missing', context, rule, { mode: rule.mode });
         if (monitor) continue;
         counters.unreadable++;
-        throw new ShieldError('bad_request', 'limit_key_missing', {
-          message: `this route counts requests per ${rule.per}, which the request does not carry`,
-        });
+        const missing = `this route counts requests per ${rule.per}, which the request does not carry`;
+        throw new ShieldError('bad_request', 'limit_key_missing', { message: missing, detail: missing });
       }
       let cost = 1;
       if (rule.cost !== null) {

@@ -41,9 +41,22 @@ export const LIMIT_FAILURE_REASONS = [
   {
     code: 'limit_key_missing',
     answer: 'bad_request',
+    meaning: 'The request lacks what a limit counts by: a user (claim or Authorization) or the body field.',
+    fix: 'Send the Authorization header (or the user claim) or the body field, or change the limit’s per.',
+  },
+  {
+    code: 'limit_device_key_missing',
+    answer: 'device_key_required',
     meaning:
-      'The request lacks what a limit counts by: a device-bound token, a user (claim or Authorization) or the body field.',
-    fix: 'Send a device-bound app token, the Authorization header or the body field, or change the limit’s per.',
+      'A limit counts per device and the app token carries no device key (a debug token, or Play Integrity alone).',
+    fix: 'Attest with App Attest or Android key attestation; or raise the route’s require.level above debug, or count per ip or user.',
+  },
+  {
+    code: 'limit_skipped_token_monitor',
+    answer: null,
+    meaning:
+      'On a tokenMode: monitor route a request forwarded without an accepted token is not counted by limits per device, app or user claim (there is nothing to count).',
+    fix: 'Add a limit per ip or route for such requests; switch the route to tokenMode enforce once old app versions are gone.',
   },
   {
     code: 'limit_store_unavailable',

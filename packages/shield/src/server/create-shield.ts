@@ -9,7 +9,7 @@ import { createAdminHandler } from '../admin/index.js';
 import { APPLE_APP_ATTESTATION_ROOT_CA_PEM, loadAppleRoots } from '../attest/apple/index.js';
 import { createAuditWriter } from '../audit/create-audit-writer.js';
 import { type Clock, systemClock } from '../clock.js';
-import type { Config } from '../config/index.js';
+import { type Config, compileRoutePolicies, describeRouteRequirement } from '../config/index.js';
 import { type ClientErrorEvent, createGateway, createHttpServer } from '../gateway/index.js';
 import { createIdentifierHasher } from '../identifier-hasher.js';
 import { createClientIpResolver } from '../limits/index.js';
@@ -34,7 +34,7 @@ import { createEvidenceVerifiers } from './evidence-verifiers.js';
 import { createShieldLimits } from './limit-wiring.js';
 import { createLogger, type Logger } from './logger.js';
 import { createPublicHandler } from './public-handler.js';
-import { proofRoutes, routeId, routeSpecs, upstreamCaBundle } from './route-specs.js';
+import { bindingRoutes, proofRoutes, routeSpecs, upstreamCaBundle } from './route-specs.js';
 import { shieldStats } from './shield-stats.js';
 
 /** Listens and resolves with the bound URL (IPv6 addresses in brackets). */
@@ -101,13 +101,16 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
       onError: (error) =>
         logger.error({ err: { name: error.name, message: error.message } }, 'store trouble'),
     }));
+  // Every route's policy is decided here, once: the gateway, the proof check, the limiter and
+  // the start-up log below all read these objects.
+  const policies = compileRoutePolicies(config);
   const keys = createKeyStore({ dir: config.keys.dir, alg: config.keys.alg, clock });
   await keys.load();
   // Beside the signing keys, so every instance sharing the key directory hashes identifiers alike.
   const identifiers = createIdentifierHasher(
     await loadIdentifierKey(config.keys.dir, { create: true, now: clock.now() }),
   );
-  const limits = await createShieldLimits(config, { clock, logger, identifiers });
+  const limits = await createShieldLimits(config, policies, { clock, logger, identifiers });
 
   const apps = appPolicies(config);
   const audiences = [...new Set([...apps.values()].flatMap((app) => app.audiences))];
@@ -179,8 +182,9 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
   });
 
   const gateway = createGateway({
-    routes: routeSpecs(config),
+    routes: routeSpecs(policies),
     verifyToken: (token) => verifier.verify(token),
+    appAudiences: Object.fromEntries([...apps].map(([appId, app]) => [appId, app.audiences])),
     checks: [
       createRevocationCheck({
         devices: stores.devices,
@@ -190,12 +194,12 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
           : {}),
       }),
       createAuthorizationBindingCheck({
-        requireBinding: config.routes.filter((route) => route.require?.binding === true).map(routeId),
+        requireBinding: bindingRoutes(policies),
       }),
       createProofCheck({
         devices: stores.devices,
         replay: stores.replay,
-        routes: proofRoutes(config),
+        routes: proofRoutes(policies),
         appIdsFor: (appId) => apps.get(appId)?.ios?.appIds ?? [],
         skewSeconds: config.proofs.skewSeconds,
         onStoreOutage: config.proofs.onStoreOutage,
@@ -304,7 +308,13 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
           keys,
           identifiers,
           clock,
-          stats: () => shieldStats({ audit: auditWriter.stats(), limits, tokens: verifier.stats() }),
+          stats: () =>
+            shieldStats({
+              audit: auditWriter.stats(),
+              limits,
+              tokens: verifier.stats(),
+              gateway: gateway.stats(),
+            }),
           audit: (record) => auditWriter.write(record),
           onError: (error, requestId) =>
             logger.error(
@@ -344,16 +354,17 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
       'DEVELOPMENT MODE: test-kit roots may be trusted and tokens they yield are marked dev; never run this in production',
     );
   }
-  for (const spec of routeSpecs(config)) {
+  for (const policy of policies) {
     logger.info(
       {
-        route: spec.id,
-        methods: spec.methods,
-        path: spec.path,
-        protection: spec.public
-          ? 'public'
-          : `token${spec.require.level ? ` >= ${spec.require.level}` : ''}${spec.require.apps ? ` apps ${spec.require.apps.join(',')}` : ''}`,
-        injects: Object.keys(spec.inject.headers),
+        route: policy.id,
+        methods: policy.methods,
+        path: policy.path,
+        requires: describeRouteRequirement(policy),
+        tokenMode: policy.token?.mode ?? null,
+        proof: policy.proof !== null,
+        limits: policy.limits.rules.length,
+        injects: policy.inject.map((entry) => entry.header),
       },
       'route',
     );

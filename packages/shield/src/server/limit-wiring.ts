@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { Config } from '../config/index.js';
+import type { Config, RoutePolicy } from '../config/index.js';
 import type { IdentifierHasher } from '../identifier-hasher.js';
 import {
   createEndpointLimiter,
@@ -15,7 +15,6 @@ import {
   type RouteLimits,
 } from '../limits/index.js';
 import type { Logger } from './logger.js';
-import { routeId } from './route-specs.js';
 
 export interface ShieldLimits {
   store: LimitStore;
@@ -24,32 +23,32 @@ export interface ShieldLimits {
   close(): Promise<void>;
 }
 
-/** The config's routes' limits in the limiter's terms. */
-export function routeLimits(config: Config): RouteLimits[] {
-  return config.routes
-    .filter((route) => route.limits.length > 0)
-    .map((route) => ({
-      routeId: routeId(route),
-      mode: route.limitMode,
+/** The compiled routes' limits in the limiter's terms. */
+export function routeLimits(policies: readonly RoutePolicy[]): RouteLimits[] {
+  return policies
+    .filter((policy) => policy.limits.rules.length > 0)
+    .map((policy) => ({
+      routeId: policy.id,
+      mode: policy.limits.mode,
       // On proof routes the limits count only requests whose proof verified (the proof check
       // runs first): a copied token cannot spend the genuine device's budget.
-      afterBody: route.require?.proof === true,
-      onStoreFailure: route.onStoreFailure,
-      rules: route.limits.map(
-        (limit): LimitRule => ({
-          per: limit.per,
-          max: limit.max,
-          windowSeconds: limit.window,
-          ...(limit.name !== undefined ? { name: limit.name } : {}),
-          ...(limit.group !== undefined ? { group: limit.group } : {}),
-          ...(limit.mode !== undefined ? { mode: limit.mode } : {}),
-          ...(limit.field !== undefined ? { field: limit.field } : {}),
-          ...(limit.cost !== undefined
+      afterBody: policy.limits.afterProof,
+      onStoreFailure: policy.limits.onStoreFailure,
+      rules: policy.limits.rules.map(
+        (rule): LimitRule => ({
+          per: rule.per,
+          max: rule.max,
+          windowSeconds: rule.windowSeconds,
+          mode: rule.mode,
+          ...(rule.name !== null ? { name: rule.name } : {}),
+          ...(rule.group !== null ? { group: rule.group } : {}),
+          ...(rule.field !== null ? { field: rule.field } : {}),
+          ...(rule.cost !== null
             ? {
                 cost: {
-                  paths: [...limit.cost.paths],
-                  count: limit.cost.count,
-                  whenUnreadable: limit.cost.whenUnreadable,
+                  paths: [...rule.cost.paths],
+                  count: rule.cost.count,
+                  whenUnreadable: rule.cost.whenUnreadable,
                 },
               }
             : {}),
@@ -65,6 +64,7 @@ export function routeLimits(config: Config): RouteLimits[] {
  */
 export async function createShieldLimits(
   config: Config,
+  policies: readonly RoutePolicy[],
   options: { clock: Clock; logger: Logger; identifiers: IdentifierHasher },
 ): Promise<ShieldLimits> {
   const store: LimitStore =
@@ -82,7 +82,7 @@ export async function createShieldLimits(
   const checks = createLimitChecks({
     store,
     identifiers: options.identifiers,
-    routes: routeLimits(config),
+    routes: routeLimits(policies),
     ipv6PrefixLength: config.http.ipv6LimitPrefix,
     insuranceDivisor: config.limits.insuranceDivisor,
     outageRetryAfterSeconds: config.limits.outageRetryAfterSeconds,

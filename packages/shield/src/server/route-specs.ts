@@ -1,38 +1,42 @@
-import type { Config, RouteConfig } from '../config/index.js';
+import type { Config, RoutePolicy } from '../config/index.js';
 import type { RouteSpec } from '../gateway/index.js';
+import type { ProofRoutePolicy } from '../proofs/index.js';
 
-/** The id a route gets when the config names none: its methods and path. */
-export function routeId(route: RouteConfig): string {
-  return route.id ?? `${route.match.methods.join(',')} ${route.match.path}`;
-}
-
-function injectsSecret(route: RouteConfig): boolean {
-  return Object.values(route.inject?.headers ?? {}).some((value) => value.includes('${secret:'));
-}
-
-/** Maps the config's routes to the gateway's route specs (the gateway knows nothing of YAML). */
-export function routeSpecs(config: Config): RouteSpec[] {
-  return config.routes.map((route) => ({
-    id: routeId(route),
-    methods: [...route.match.methods],
-    path: route.match.path,
-    upstream: new URL(route.upstream),
-    ...(route.stripPrefix !== undefined ? { stripPrefix: route.stripPrefix } : {}),
-    public: route.public,
-    require: {
-      token: route.require?.token ?? false,
-      ...(route.require?.level !== undefined ? { level: route.require.level } : {}),
-      ...(route.require?.apps !== undefined ? { apps: [...route.require.apps] } : {}),
-    },
-    inject: { headers: { ...(route.inject?.headers ?? {}) } },
-    // E-31: a route that injects a secret talks to a provider on the owner's behalf; the user's
-    // session (Authorization, cookies) stays out, and the provider's cookies stay off our origin.
-    ...(injectsSecret(route) && !route.forwardCredentials
-      ? { removeHeaders: ['authorization', 'cookie'], removeResponseHeaders: ['set-cookie'] }
-      : {}),
-    maxBodyBytes: route.maxBodyBytes ?? config.http.maxBodyBytes,
-    timeouts: { ...route.timeouts },
-  }));
+/** The gateway's route specs, read from the compiled route policies (the gateway knows no YAML). */
+export function routeSpecs(policies: readonly RoutePolicy[]): RouteSpec[] {
+  return policies.map((policy) => {
+    const token = policy.token;
+    return {
+      id: policy.id,
+      methods: [...policy.methods],
+      path: policy.path,
+      upstream: new URL(policy.upstream),
+      ...(policy.stripPrefix !== null ? { stripPrefix: policy.stripPrefix } : {}),
+      public: policy.public,
+      require:
+        token === null
+          ? { token: false }
+          : {
+              token: true,
+              level: token.minLevel,
+              // No declared app: no token of this shield can verify, so the list adds nothing.
+              ...(token.apps.length > 0 ? { apps: [...token.apps] } : {}),
+              ...(token.audiencesSource === 'route' ? { audiences: [...token.audiences] } : {}),
+            },
+      ...(token !== null ? { tokenMode: token.mode } : {}),
+      identityHeaders: [...policy.identityHeaders],
+      inject: {
+        headers: Object.fromEntries(policy.inject.map((entry) => [entry.header, entry.template])),
+      },
+      // E-31: a route that injects a secret talks to a provider on the owner's behalf; the user's
+      // session (Authorization, cookies) stays out, and the provider's cookies stay off our origin.
+      ...(policy.credentials === 'strip'
+        ? { removeHeaders: ['authorization', 'cookie'], removeResponseHeaders: ['set-cookie'] }
+        : {}),
+      maxBodyBytes: policy.maxBodyBytes,
+      timeouts: { ...policy.timeouts },
+    };
+  });
 }
 
 /**
@@ -52,18 +56,17 @@ export function upstreamCaBundle(
 }
 
 /** Proof settings of every route that requires a proof, by route id. */
-export function proofRoutes(
-  config: Config,
-): Record<string, { skewSeconds?: number; onStoreOutage?: 'refuse' | 'allow-signature-only' }> {
+export function proofRoutes(policies: readonly RoutePolicy[]): Record<string, ProofRoutePolicy> {
   return Object.fromEntries(
-    config.routes
-      .filter((route) => route.require?.proof === true)
-      .map((route) => [
-        routeId(route),
-        {
-          ...(route.proof?.skewSeconds !== undefined ? { skewSeconds: route.proof.skewSeconds } : {}),
-          ...(route.proof?.onStoreOutage !== undefined ? { onStoreOutage: route.proof.onStoreOutage } : {}),
-        },
-      ]),
+    policies.flatMap((policy) =>
+      policy.proof === null
+        ? []
+        : [[policy.id, { skewSeconds: policy.proof.skewSeconds, onStoreOutage: policy.proof.onStoreOutage }]],
+    ),
   );
+}
+
+/** Ids of the routes whose tokens must be bound to the Authorization header. */
+export function bindingRoutes(policies: readonly RoutePolicy[]): string[] {
+  return policies.filter((policy) => policy.token?.binding === true).map((policy) => policy.id);
 }

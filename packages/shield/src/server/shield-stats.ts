@@ -1,3 +1,4 @@
+import type { GatewayStats } from '../gateway/index.js';
 import type { TokenVerifierStats } from '../tokens/index.js';
 import type { ShieldLimits } from './limit-wiring.js';
 
@@ -6,6 +7,7 @@ export function shieldStats(parts: {
   audit: { pending: number; written: number; failed: number; dropped: number };
   limits: ShieldLimits;
   tokens: TokenVerifierStats;
+  gateway: GatewayStats;
 }): Record<string, number> {
   const routes = parts.limits.checks.counters();
   const endpoints = parts.limits.endpoints.counters();
@@ -24,6 +26,7 @@ export function shieldStats(parts: {
     endpoint_limit_refused_total: endpoints.limited,
     endpoint_limit_store_failures_total: endpoints.storeFailures,
     endpoint_limit_failed_closed_total: endpoints.failedClosed,
+    route_token_monitor_would_refuse_total: parts.gateway.tokenMonitorWouldRefuse,
     token_cache_entries: parts.tokens.cacheEntries,
     token_cache_hits_total: parts.tokens.cacheHits,
     token_cache_misses_total: parts.tokens.cacheMisses,

@@ -13,7 +13,11 @@ import {
   type AuthFailureThrottleOptions,
   createAuthFailureThrottle,
 } from './create-auth-failure-throttle.js';
-import { PROMETHEUS_CONTENT_TYPE } from './format-prometheus-text.js';
+import {
+  formatPrometheusText,
+  type MetricFamily,
+  PROMETHEUS_CONTENT_TYPE,
+} from './format-prometheus-text.js';
 import { parseKeyIdSegment } from './parse-key-id-segment.js';
 import { presentDevice } from './present-device.js';
 import { readAuditQuery } from './read-audit-query.js';
@@ -44,6 +48,13 @@ export interface AdminHandlerOptions {
    * ending in `_total` is a counter, any other a gauge; each is served as `portcullis_<name>`.
    */
   stats(): Record<string, number>;
+  /** Further metric families of this process for `/metrics` (per-route counters, histograms). */
+  families?(): MetricFamily[];
+  /**
+   * Where `/metrics` gets its families when this process is one of several workers: every
+   * worker's, merged (see `mergeWorkerFamilies`). Absent: this process's own.
+   */
+  gather?(): Promise<MetricFamily[]>;
   /**
    * Receives an audit record (event `admin`) for every revocation attempt and every refused
    * admin token, never for reads. Must not throw; the shield passes its audit writer.
@@ -58,6 +69,8 @@ export interface AdminHandlerOptions {
 /** The admin listener's request handler; `close()` stops its event-loop monitor. */
 export interface AdminHandler {
   (req: IncomingMessage, res: ServerResponse): void;
+  /** This process's metric families now (starts a new event-loop delay interval). */
+  collectMetrics(): MetricFamily[];
   close(): void;
 }
 
@@ -134,7 +147,11 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
   const expected = Buffer.from(options.tokenSha256, 'hex');
   const { stores, keys, clock, identifiers } = options;
   const throttle = createAuthFailureThrottle({ ...options.throttle, clock });
-  const metrics = createAdminMetrics({ stats: () => options.stats(), keys });
+  const metrics = createAdminMetrics({
+    stats: () => options.stats(),
+    keys,
+    ...(options.families === undefined ? {} : { families: () => options.families!() }),
+  });
 
   const report = (error: unknown, requestId: string) => {
     try {
@@ -179,9 +196,11 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
         methods: GET,
         auth: true,
         audited: false,
-        run: ({ res, requestId, query }) => {
+        run: async ({ res, requestId, query }) => {
           readQueryParameters(query, []);
-          sendJson(res, requestId, metrics.render(), PROMETHEUS_CONTENT_TYPE);
+          const text =
+            options.gather === undefined ? metrics.render() : formatPrometheusText(await options.gather());
+          sendJson(res, requestId, text, PROMETHEUS_CONTENT_TYPE);
         },
       },
     ],
@@ -416,5 +435,5 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     };
     void serve(route, exchange, req.socket.remoteAddress ?? '');
   };
-  return Object.assign(handle, { close: () => metrics.close() });
+  return Object.assign(handle, { collectMetrics: () => metrics.collect(), close: () => metrics.close() });
 }

@@ -7,6 +7,8 @@ import { formatPrometheusText, type MetricFamily } from './format-prometheus-tex
 export interface AdminMetrics {
   /** The metrics now, in the Prometheus text format. Starts a new event-loop delay interval. */
   render(): string;
+  /** The metrics now, as families (what `render` writes). Starts a new event-loop delay interval. */
+  collect(): MetricFamily[];
   /** Stops sampling the event loop. */
   close(): void;
 }
@@ -19,6 +21,8 @@ export interface AdminMetricsOptions {
   stats(): Record<string, number>;
   /** The signing keys, counted by status. */
   keys: { list(): ReadonlyArray<{ status: KeyStatus }> };
+  /** Further families served as they are (the shield's per-route counters and histograms). */
+  families?(): MetricFamily[];
 }
 
 const PREFIX = 'portcullis_';
@@ -60,56 +64,59 @@ export function createAdminMetrics(options: AdminMetricsOptions): AdminMetrics {
   const lagSeconds = (nanoseconds: number): number =>
     delay.count === 0 ? Number.NaN : Math.max(0, nanoseconds - RESOLUTION_MS * 1e6) / 1e9;
 
+  const collect = (): MetricFamily[] => {
+    const families: MetricFamily[] = Object.entries(options.stats()).map(([name, value]) =>
+      statFamily(name, value),
+    );
+    families.push(...(options.families?.() ?? []));
+    const byStatus = new Map<KeyStatus, number>(KEY_STATUSES.map((status) => [status, 0]));
+    for (const key of options.keys.list()) byStatus.set(key.status, (byStatus.get(key.status) ?? 0) + 1);
+    const memory = process.memoryUsage();
+    families.push(
+      {
+        name: `${PREFIX}signing_keys`,
+        help: 'Signing keys on disk by life-cycle status.',
+        type: 'gauge',
+        samples: KEY_STATUSES.map((status) => ({ labels: { status }, value: byStatus.get(status) ?? 0 })),
+      },
+      {
+        name: `${PREFIX}process_resident_memory_bytes`,
+        help: 'Resident set size of the shield process, bytes.',
+        type: 'gauge',
+        samples: [{ value: memory.rss }],
+      },
+      {
+        name: `${PREFIX}process_heap_used_bytes`,
+        help: 'V8 heap in use, bytes.',
+        type: 'gauge',
+        samples: [{ value: memory.heapUsed }],
+      },
+      {
+        name: `${PREFIX}process_uptime_seconds`,
+        help: 'Seconds since the shield process started.',
+        type: 'gauge',
+        samples: [{ value: process.uptime() }],
+      },
+      {
+        name: `${PREFIX}event_loop_delay_p99_seconds`,
+        help: 'Event-loop delay, 99th percentile since the previous scrape, seconds (NaN: no sample yet).',
+        type: 'gauge',
+        samples: [{ value: lagSeconds(delay.percentile(99)) }],
+      },
+      {
+        name: `${PREFIX}event_loop_delay_max_seconds`,
+        help: 'Longest event-loop delay since the previous scrape, seconds (NaN: no sample yet).',
+        type: 'gauge',
+        samples: [{ value: lagSeconds(delay.max) }],
+      },
+    );
+    delay.reset();
+    return families;
+  };
+
   return {
-    render() {
-      const families: MetricFamily[] = Object.entries(options.stats()).map(([name, value]) =>
-        statFamily(name, value),
-      );
-      const byStatus = new Map<KeyStatus, number>(KEY_STATUSES.map((status) => [status, 0]));
-      for (const key of options.keys.list()) byStatus.set(key.status, (byStatus.get(key.status) ?? 0) + 1);
-      const memory = process.memoryUsage();
-      families.push(
-        {
-          name: `${PREFIX}signing_keys`,
-          help: 'Signing keys on disk by life-cycle status.',
-          type: 'gauge',
-          samples: KEY_STATUSES.map((status) => ({ labels: { status }, value: byStatus.get(status) ?? 0 })),
-        },
-        {
-          name: `${PREFIX}process_resident_memory_bytes`,
-          help: 'Resident set size of the shield process, bytes.',
-          type: 'gauge',
-          samples: [{ value: memory.rss }],
-        },
-        {
-          name: `${PREFIX}process_heap_used_bytes`,
-          help: 'V8 heap in use, bytes.',
-          type: 'gauge',
-          samples: [{ value: memory.heapUsed }],
-        },
-        {
-          name: `${PREFIX}process_uptime_seconds`,
-          help: 'Seconds since the shield process started.',
-          type: 'gauge',
-          samples: [{ value: process.uptime() }],
-        },
-        {
-          name: `${PREFIX}event_loop_delay_p99_seconds`,
-          help: 'Event-loop delay, 99th percentile since the previous scrape, seconds (NaN: no sample yet).',
-          type: 'gauge',
-          samples: [{ value: lagSeconds(delay.percentile(99)) }],
-        },
-        {
-          name: `${PREFIX}event_loop_delay_max_seconds`,
-          help: 'Longest event-loop delay since the previous scrape, seconds (NaN: no sample yet).',
-          type: 'gauge',
-          samples: [{ value: lagSeconds(delay.max) }],
-        },
-      );
-      const text = formatPrometheusText(families);
-      delay.reset();
-      return text;
-    },
+    collect,
+    render: () => formatPrometheusText(collect()),
     close() {
       delay.disable();
     },

@@ -1,5 +1,7 @@
 /** One sample of a metric family: its labels (may be none) and value. */
 export interface MetricSample {
+  /** Histograms only: which series of the family the sample belongs to. */
+  suffix?: '_bucket' | '_sum' | '_count';
   labels?: Readonly<Record<string, string>>;
   value: number;
 }
@@ -8,7 +10,7 @@ export interface MetricSample {
 export interface MetricFamily {
   name: string;
   help: string;
-  type: 'counter' | 'gauge';
+  type: 'counter' | 'gauge' | 'histogram';
   samples: readonly MetricSample[];
 }
 
@@ -50,7 +52,8 @@ function formatLabels(labels: Readonly<Record<string, string>> | undefined): str
 
 /**
  * Writes metric families in the Prometheus text exposition format 0.0.4: for each family a
- * `# HELP` and a `# TYPE` line, then one line per sample, label values and help text escaped,
+ * `# HELP` and a `# TYPE` line, then one line per sample (a histogram's as `_bucket`, `_sum`,
+ * `_count` series), label values and help text escaped,
  * `NaN`/`+Inf`/`-Inf` spelled as the format wants, a final line feed. Throws a TypeError for a
  * name the format cannot carry or a family given twice (a caller bug, not a request's fault).
  *
@@ -71,7 +74,12 @@ export function formatPrometheusText(families: readonly MetricFamily[]): string 
     seen.add(family.name);
     lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} ${family.type}`);
     for (const sample of family.samples) {
-      lines.push(`${family.name}${formatLabels(sample.labels)} ${formatValue(sample.value)}`);
+      if ((sample.suffix !== undefined) !== (family.type === 'histogram')) {
+        throw new TypeError('formatPrometheusText: histogram samples, and only they, carry a suffix');
+      }
+      lines.push(
+        `${family.name}${sample.suffix ?? ''}${formatLabels(sample.labels)} ${formatValue(sample.value)}`,
+      );
     }
   }
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;

@@ -15,6 +15,7 @@ export {
   type MetricSample,
   PROMETHEUS_CONTENT_TYPE,
 } from './format-prometheus-text.js';
+export { mergeWorkerFamilies, type WorkerFamilies } from './merge-metric-families.js';
 export { isKeyId, parseKeyIdSegment } from './parse-key-id-segment.js';
 export { type DeviceView, presentDevice } from './present-device.js';
 export { AUDIT_QUERY_PARAMETERS, readAuditQuery } from './read-audit-query.js';

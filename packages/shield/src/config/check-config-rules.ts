@@ -7,6 +7,7 @@ import { scanReferences } from './scan-references.js';
 export interface RuleInput {
   mode: 'production' | 'development';
   issuer: string;
+  development?: object | undefined;
   listen: { host: string; port: number };
   admin?: { host: string; port: number } | undefined;
   http: { maxBodyBytes: number; headersTimeoutMs: number; requestTimeoutMs: number };
@@ -270,6 +271,14 @@ export function checkConfigRules(config: RuleInput, ctx: IssueSink): void {
       code: 'issuer_insecure',
       message: 'a production issuer must be https (plain http only for a loopback host)',
       fix: 'use https://, or set mode: development for local work',
+    });
+  }
+  if (config.mode === 'production' && config.development !== undefined) {
+    reportIssue(ctx, {
+      path: ['development'],
+      code: 'development_in_production',
+      message: 'development settings (test-kit roots) are never used by a production shield',
+      fix: 'remove the development section, or set mode: development on a development machine',
     });
   }
   checkApps(config, ctx);

@@ -20,6 +20,12 @@ export function configFilePaths(config: Config): ConfigFilePath[] {
   };
   if (config.store.kind === 'sqlite') add(['store', 'path'], config.store.path, false);
   add(['keys', 'dir'], config.keys.dir, false);
+  const tls = config.listen.tls;
+  add(['listen', 'tls', 'certFile'], tls?.certFile, true);
+  add(['listen', 'tls', 'keyFile'], tls?.keyFile, true, true);
+  add(['listen', 'tls', 'chainFile'], tls?.chainFile, true);
+  add(['development', 'appleTestRootsFile'], config.development?.appleTestRootsFile, true);
+  add(['development', 'androidTestRootsFile'], config.development?.androidTestRootsFile, true);
   add(['trust', 'appleRootsFile'], config.trust.appleRootsFile, true);
   add(['trust', 'androidRootsFile'], config.trust.androidRootsFile, true);
   const revocation = config.trust.androidRevocation;

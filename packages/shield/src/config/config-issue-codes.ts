@@ -155,6 +155,12 @@ export const CONFIG_ISSUE_CODES = [
     fix: 'Use an https:// issuer, or set mode: development for local work.',
   },
   {
+    code: 'development_in_production',
+    meaning:
+      'A production config has a development section (test-kit roots are never trusted in production).',
+    fix: 'Remove the development section, or set mode: development on a development machine.',
+  },
+  {
     code: 'development_mode_in_production',
     meaning: 'mode is development while NODE_ENV=production (threat A8-05).',
     fix: 'Set mode: production, or unset NODE_ENV=production on a development machine.',
@@ -174,6 +180,12 @@ export const CONFIG_ISSUE_CODES = [
     code: 'store_memory_in_production',
     meaning: 'A production shield uses the memory store, which loses devices and audit on restart (warning).',
     fix: 'Use store.kind sqlite (one instance) or redis+postgres (several).',
+  },
+  {
+    code: 'tls_pair_invalid',
+    meaning:
+      'listen.tls: the certificate or key cannot be read as PEM, or the key does not match the certificate.',
+    fix: 'Point certFile at the PEM certificate (leaf first) and keyFile at its own private key.',
   },
   {
     code: 'admin_not_loopback',

@@ -21,6 +21,8 @@ export { describeRouteRequirement, explainRoutePolicy } from './explain-route-po
 export { formatConfigError } from './format-config-error.js';
 export type { InitConfigOptions } from './init-template.js';
 export { renderInitConfig } from './init-template.js';
+export type { ListenTlsConfig } from './listen-tls.js';
+export { readListenTls } from './listen-tls.js';
 export type { LoadConfigOptions, ParseConfigOptions } from './load-config.js';
 export { loadConfigFile, parseConfig } from './load-config.js';
 export type { SecretTemplatePart } from './parse-secret-template.js';

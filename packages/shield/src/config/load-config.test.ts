@@ -339,6 +339,23 @@ const CASES: Case[] = [
     sources: { env: { NODE_ENV: 'production' } },
   },
   {
+    name: 'test-kit roots in production',
+    code: 'development_in_production',
+    yaml: `issuer: https://shield.example.com\n<@>development:\n  appleTestRootsFile: ./testkit/apple.pem\n`,
+    sources: { files: { '/etc/portcullis/testkit/apple.pem': 'pem' } },
+  },
+  {
+    name: 'a listener certificate and key Node cannot use',
+    code: 'tls_pair_invalid',
+    yaml: `issuer: https://shield.example.com\nlisten:\n  tls:\n    certFile: ./tls/cert.pem\n    keyFile: <@>./tls/key.pem\n`,
+    sources: {
+      files: {
+        '/etc/portcullis/tls/cert.pem': 'not a certificate',
+        '/etc/portcullis/tls/key.pem': 'not a key',
+      },
+    },
+  },
+  {
     name: 'NODE_TLS_REJECT_UNAUTHORIZED=0',
     code: 'tls_verification_disabled',
     yaml: `<@>issuer: https://shield.example.com\n`,

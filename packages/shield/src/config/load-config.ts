@@ -12,6 +12,7 @@ import {
 } from './decode-config-yaml.js';
 import { deepFreeze } from './deep-freeze.js';
 import { fromZodIssues } from './from-zod-issues.js';
+import { readListenTls } from './listen-tls.js';
 import { locateIssue } from './locate-issue.js';
 import { type ReferenceSources, resolveReferences } from './resolve-references.js';
 import { type Config, configSchema } from './schema.js';
@@ -147,6 +148,32 @@ async function fileIssues(config: Config, sources: ReferenceSources): Promise<Pe
   return issues;
 }
 
+/** A TLS certificate and key that Node cannot serve with (not PEM, or a key of another certificate). */
+async function tlsIssues(
+  config: Config,
+  sources: ReferenceSources,
+  earlier: PendingIssue[],
+): Promise<PendingIssue[]> {
+  const tls = config.listen.tls;
+  if (tls === undefined) return [];
+  // An unreadable file is already reported as such.
+  if (earlier.some((issue) => issue.code === 'path_unreadable' && issue.path[0] === 'listen')) return [];
+  try {
+    await readListenTls(tls, sources.readFile);
+    return [];
+  } catch (error) {
+    return [
+      {
+        code: 'tls_pair_invalid',
+        severity: 'error',
+        path: ['listen', 'tls', 'keyFile'],
+        message: error instanceof Error ? error.message.replace(/^listen\.tls: /, '') : 'unusable',
+        fix: 'point certFile at the PEM certificate (leaf first) and keyFile at its own private key',
+      },
+    ];
+  }
+}
+
 /**
  * Parses, resolves and validates the text of a config file. Returns the deep-frozen Config with
  * defaults applied and relative paths made absolute from `baseDir`; throws ConfigError listing
@@ -179,7 +206,12 @@ export async function parseConfig(text: string, options: ParseConfigOptions): Pr
   let config: Config | undefined;
   if (parsed.success) {
     config = resolveConfigPaths(parsed.data, options.baseDir);
-    pending.push(...(await fileIssues(config, sources)), ...collectConfigWarnings(config, options.now));
+    const files = await fileIssues(config, sources);
+    pending.push(
+      ...files,
+      ...(await tlsIssues(config, sources, files)),
+      ...collectConfigWarnings(config, options.now),
+    );
   } else {
     const failed = resolved.failed;
     const noise = (issue: PendingIssue): boolean => {

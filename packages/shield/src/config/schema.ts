@@ -97,6 +97,27 @@ export const configSchema = z
       .strictObject({
         host: hostField().default('127.0.0.1').describe('Address of the public listener.'),
         port: intFieldWithDefault(1, 65535, 8080).describe('Port of the public listener.'),
+        tls: z
+          .strictObject({
+            certFile: z
+              .string()
+              .min(1)
+              .describe('PEM certificate of the listener, leaf first (it may hold the chain too).'),
+            keyFile: z.string().min(1).describe('PEM private key of the certificate.'),
+            chainFile: z
+              .string()
+              .min(1)
+              .optional()
+              .describe(
+                'PEM intermediate certificates sent after the leaf, when certFile holds only the leaf.',
+              ),
+            minVersion: z
+              .enum(['TLSv1.2', 'TLSv1.3'])
+              .default('TLSv1.2')
+              .describe('Oldest TLS version accepted.'),
+          })
+          .optional()
+          .describe('Serve HTTPS on the public listener. Absent: plain HTTP (behind a TLS proxy).'),
       })
       .prefault({})
       .describe('The public listener (attestation endpoints, JWKS, gateway).'),
@@ -259,6 +280,21 @@ export const configSchema = z
       })
       .prefault({})
       .describe('Trust anchors and revocation.'),
+    development: z
+      .strictObject({
+        appleTestRootsFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('PEM file of test-kit App Attest roots to trust (software iPhones).'),
+        androidTestRootsFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('PEM file of test-kit Android attestation roots to trust (software Android devices).'),
+      })
+      .optional()
+      .describe('Development-only settings; refused in production.'),
     logging: z
       .strictObject({
         level: z

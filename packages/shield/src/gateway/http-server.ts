@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
+import type { SecureContextOptions } from 'node:tls';
 import { ERROR_CODES, type ErrorCode, type Problem, problemType } from '@portcullis/protocol';
 import { sendProblem } from '../server/problem.js';
 import { expectContinue } from './expect-continue.js';
@@ -23,6 +25,8 @@ export interface HttpServerOptions {
   timeoutCheckIntervalMs?: number;
   /** Told about every request that was refused before it reached the handler (for audit and metrics). */
   onClientError?: (event: ClientErrorEvent) => void;
+  /** Serve HTTPS (node:https) with this certificate, key and minimum version; the same hardening applies. */
+  tls?: SecureContextOptions;
 }
 
 /**
@@ -180,21 +184,22 @@ export function createHttpServer(
     sendProblem(res, code, requestId, { detail, headers: { connection: 'close' } });
   };
 
-  const server = createServer(
-    {
-      insecureHTTPParser: false,
-      // Host is required of every version below (Node checks only HTTP/1.1, with a bare 400).
-      requireHostHeader: false,
-      joinDuplicateHeaders: false,
-      maxHeaderSize: setting(options, 'maxHeaderSize'),
-      headersTimeout,
-      requestTimeout,
-      keepAliveTimeout: setting(options, 'keepAliveTimeoutMs'),
-      connectionsCheckingInterval: setting(options, 'timeoutCheckIntervalMs'),
-      noDelay: true,
-    },
-    guarded,
-  );
+  const settings = {
+    insecureHTTPParser: false,
+    // Host is required of every version below (Node checks only HTTP/1.1, with a bare 400).
+    requireHostHeader: false,
+    joinDuplicateHeaders: false,
+    maxHeaderSize: setting(options, 'maxHeaderSize'),
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout: setting(options, 'keepAliveTimeoutMs'),
+    connectionsCheckingInterval: setting(options, 'timeoutCheckIntervalMs'),
+    noDelay: true,
+  } as const;
+  const server: Server =
+    options.tls === undefined
+      ? createServer(settings, guarded)
+      : createHttpsServer({ ...settings, ...options.tls }, guarded);
   // 0: Node keeps every header instead of silently dropping those past 2000 (which can hide a
   // Content-Length); the head stays bounded by maxHeaderSize and the gateway refuses > maxHeaders.
   server.maxHeadersCount = 0;

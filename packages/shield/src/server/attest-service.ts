@@ -72,6 +72,8 @@ export interface AttestOutcome {
   level: AssuranceLevel | null;
   jti: string | null;
   details: Record<string, string | number | boolean>;
+  /** The device's platform, once known (for metrics). */
+  platform?: string;
 }
 
 export interface AttestServiceOptions {
@@ -175,6 +177,7 @@ export function createAttestService(options: AttestServiceOptions) {
     );
     const testRoot = verified.some((item) => item.testRoot);
     outcome.level = level;
+    outcome.platform = primary.platform;
     if (primary.keyId !== undefined && primary.publicKeyJwk !== undefined) {
       outcome.keyId = primary.keyId;
       const now = clock.now();
@@ -221,6 +224,7 @@ export function createAttestService(options: AttestServiceOptions) {
     outcome.keyId = request.keyId;
     const device = await stores.devices.get(request.keyId);
     if (device === null) throw new ShieldError('evidence_invalid', 'device_unknown');
+    outcome.platform = device.platform;
     if (device.appId !== app.appId) throw new ShieldError('evidence_invalid', 'device_other_app');
     if (device.revokedAt !== null) throw new ShieldError('device_revoked', 'device_revoked');
     if (device.testRoot && !options.developmentMode)

@@ -1,10 +1,17 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import { type MetricFamily, mergeWorkerFamilies, type WorkerFamilies } from '../admin/index.js';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { createStores } from '../stores/create-stores.js';
 import { createKeyStore, loadIdentifierKey } from '../tokens/index.js';
-import { createShield, type Shield, type ShieldOverrides } from './create-shield.js';
+import {
+  createShield,
+  type ReloadOutcome,
+  reloadProblems,
+  type Shield,
+  type ShieldOverrides,
+} from './create-shield.js';
 import { createLogger, type Logger } from './logger.js';
 
 /**
@@ -102,6 +109,13 @@ export interface ClusterOptions {
   shutdownTimeoutMs?: number;
   /** Restarts of crashed workers allowed per minute before the shield stops. Default 5. */
   maxRestartsPerMinute?: number;
+  /**
+   * Reads the config again for a reload (the CLI: the `--config` file, with its `${env:}` and
+   * `${file:}` references resolved anew). Absent: `reload()` refuses.
+   */
+  loadConfig?: () => Promise<Config>;
+  /** Time a worker gets to answer a reload or a metrics collection, ms. Default 30000 (reload), 2000 (metrics). */
+  reloadTimeoutMs?: number;
 }
 
 /** A running shield: one process, or a primary with its workers, or one of those workers. */
@@ -119,6 +133,12 @@ export interface RunningCluster {
    * rejects with a ClusterError `cluster_crash_loop` when the primary gave up on its workers.
    */
   readonly closed: Promise<void>;
+  /**
+   * Reads the config again and applies it (see `Shield.reload`): in this process, or (primary)
+   * validated here first, then in every worker. A config that does not load is refused and
+   * logged; the running one stays. Never throws.
+   */
+  reload(): Promise<ReloadOutcome>;
   /** Drains and stops: the shield, or (primary) every worker, killing those that overrun the timeout. Idempotent. */
   close(): Promise<void>;
 }
@@ -127,7 +147,13 @@ export interface RunningCluster {
 type ClusterMessage =
   | { portcullis: 'listening'; url: string }
   | { portcullis: 'failed'; message: string }
-  | { portcullis: 'shutdown' };
+  | { portcullis: 'shutdown' }
+  | { portcullis: 'reload'; id: number }
+  | { portcullis: 'reloaded'; id: number; outcome: ReloadOutcome }
+  | { portcullis: 'metrics-request'; id: number }
+  | { portcullis: 'metrics-collect'; id: number }
+  | { portcullis: 'metrics-report'; id: number; families: MetricFamily[] }
+  | { portcullis: 'metrics-response'; id: number; families: MetricFamily[] };
 
 function isClusterMessage(value: unknown): value is ClusterMessage {
   return (
@@ -185,6 +211,24 @@ export async function startCluster(config: Config, options: ClusterOptions): Pro
   return startPrimary(config, workers, options, logger);
 }
 
+/** Loads the config again, or says (and logs) why a reload is refused. */
+async function reloadShield(shield: Shield, options: ClusterOptions, logger: Logger): Promise<ReloadOutcome> {
+  if (options.loadConfig === undefined) {
+    const problems = ['this shield was started without a config file to read again'];
+    logger.error({ problems }, 'config reload refused: the running config stays in force');
+    return { ok: false, reason: 'no config source', problems };
+  }
+  let next: Config;
+  try {
+    next = await options.loadConfig();
+  } catch (error) {
+    const problems = reloadProblems(error);
+    logger.error({ problems }, 'config reload refused: the running config stays in force');
+    return { ok: false, reason: 'the config file does not load', problems };
+  }
+  return shield.reload(next);
+}
+
 async function startSingle(
   config: Config,
   port: number,
@@ -194,7 +238,14 @@ async function startSingle(
 ): Promise<RunningCluster> {
   const shield = await createShield(config, { ...options.overrides, logger });
   const url = await shield.listen(port, host);
-  return shieldHandle('single', shield, url, 1, () => undefined);
+  return shieldHandle(
+    'single',
+    shield,
+    url,
+    1,
+    () => undefined,
+    () => reloadShield(shield, options, logger),
+  );
 }
 
 function shieldHandle(
@@ -203,6 +254,7 @@ function shieldHandle(
   url: string,
   workers: number,
   afterClose: () => void,
+  reload: () => Promise<ReloadOutcome>,
 ): RunningCluster & { stop(): Promise<void> } {
   const done = deferred();
   let closing: Promise<void> | null = null;
@@ -220,7 +272,7 @@ function shieldHandle(
     );
     return closing;
   };
-  return { role, url, workers, workerPids: () => [], closed: done.promise, close, stop: close };
+  return { role, url, workers, workerPids: () => [], closed: done.promise, reload, close, stop: close };
 }
 
 async function startWorker(
@@ -246,17 +298,31 @@ async function startWorker(
       onError: (error) =>
         logger.error({ worker: id, err: { name: error.name, message: error.message } }, 'store trouble'),
     });
-    shield = await createShield(workerConfig, { ...options.overrides, logger, stores });
+    shield = await createShield(workerConfig, {
+      ...options.overrides,
+      logger,
+      stores,
+      gatherMetrics: () => gatherFromPrimary(send),
+    });
     url = await shield.listen(port, host);
   } catch (error) {
     send({ portcullis: 'failed', message: errorMessage(error) });
     throw error;
   }
   // Once closed, leave the primary so the process can end; the primary counts it as a clean exit.
-  const handle = shieldHandle('worker', shield, url, workers, () => cluster.worker?.disconnect());
+  const reload = () => reloadShield(shield, options, logger.child({ worker: id }));
+  const handle = shieldHandle('worker', shield, url, workers, () => cluster.worker?.disconnect(), reload);
   const onMessage = (message: unknown) => {
-    if (isClusterMessage(message) && message.portcullis === 'shutdown')
-      void handle.stop().catch(() => undefined);
+    if (!isClusterMessage(message)) return;
+    if (message.portcullis === 'shutdown') void handle.stop().catch(() => undefined);
+    else if (message.portcullis === 'reload') {
+      void reload().then((outcome) => send({ portcullis: 'reloaded', id: message.id, outcome }));
+    } else if (message.portcullis === 'metrics-collect') {
+      send({ portcullis: 'metrics-report', id: message.id, families: shield.metricFamilies() });
+    } else if (message.portcullis === 'metrics-response') {
+      pendingGathers.get(message.id)?.(message.families);
+      pendingGathers.delete(message.id);
+    }
   };
   process.on('message', onMessage);
   // The primary is gone (killed): stop serving rather than linger as an orphan.
@@ -264,6 +330,27 @@ async function startWorker(
   void handle.closed.then(() => process.off('message', onMessage));
   send({ portcullis: 'listening', url });
   return handle;
+}
+
+/** Gathers requested by this worker's admin listener, by request id, awaiting the primary's answer. */
+const pendingGathers = new Map<number, (families: MetricFamily[]) => void>();
+let nextGatherId = 1;
+
+/** Asks the primary for every worker's metric families, merged (one IPC round trip per scrape). */
+function gatherFromPrimary(send: (message: ClusterMessage) => void): Promise<MetricFamily[]> {
+  const id = nextGatherId++;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      pendingGathers.delete(id);
+      reject(new Error('the primary did not answer the metrics collection in time'));
+    }, 10_000);
+    timer.unref();
+    pendingGathers.set(id, (families) => {
+      clearTimeout(timer);
+      resolve(families);
+    });
+    send({ portcullis: 'metrics-request', id });
+  });
 }
 
 async function prepareShared(config: Config, workers: number): Promise<void> {
@@ -287,7 +374,58 @@ async function startPrimary(
     ...(options.workerScript === undefined ? {} : { exec: options.workerScript }),
     // Workers would otherwise inherit an inspector port and fail to bind it.
     execArgv: process.execArgv.filter((arg) => !arg.startsWith('--inspect')),
+    // Structured clone keeps NaN and infinities in metric values (JSON would turn them into null).
+    serialization: 'advanced',
   });
+  let nextId = 1;
+  const waiting = new Map<number, Map<Worker, (message: ClusterMessage) => void>>();
+  /** Sends a request to every live worker; resolves with each worker's answer, or none after the timeout. */
+  const askAll = (
+    make: (id: number) => ClusterMessage,
+    timeoutMs: number,
+  ): Promise<Array<{ worker: Worker; answer: ClusterMessage | undefined }>> => {
+    const id = nextId++;
+    const asked = [...live].filter((worker) => worker.isConnected());
+    const answers = new Map<Worker, (message: ClusterMessage) => void>();
+    waiting.set(id, answers);
+    return Promise.all(
+      asked.map(
+        (worker) =>
+          new Promise<{ worker: Worker; answer: ClusterMessage | undefined }>((resolve) => {
+            const timer = setTimeout(() => {
+              answers.delete(worker);
+              resolve({ worker, answer: undefined });
+            }, timeoutMs);
+            answers.set(worker, (answer) => {
+              clearTimeout(timer);
+              answers.delete(worker);
+              resolve({ worker, answer });
+            });
+            worker.send(make(id));
+          }),
+      ),
+    ).finally(() => waiting.delete(id));
+  };
+  const answered = (worker: Worker, message: ClusterMessage & { id: number }) =>
+    waiting.get(message.id)?.get(worker)?.(message);
+  const gather = async (): Promise<MetricFamily[]> => {
+    const answers = await askAll((id) => ({ portcullis: 'metrics-collect', id }), 2000);
+    const reports: WorkerFamilies[] = answers.flatMap(({ worker, answer }) =>
+      answer?.portcullis === 'metrics-report' ? [{ worker: worker.id, families: answer.families }] : [],
+    );
+    return [
+      ...mergeWorkerFamilies(reports),
+      {
+        name: 'portcullis_cluster_workers',
+        help: 'Worker processes alive, and how many of them answered this scrape in time.',
+        type: 'gauge',
+        samples: [
+          { labels: { state: 'alive' }, value: answers.length },
+          { labels: { state: 'reporting' }, value: reports.length },
+        ],
+      },
+    ];
+  };
 
   const live = new Set<Worker>();
   const restarts: number[] = [];
@@ -325,6 +463,20 @@ async function startPrimary(
       let started = false;
       worker.on('message', (message: unknown) => {
         if (!isClusterMessage(message)) return;
+        if (message.portcullis === 'reloaded' || message.portcullis === 'metrics-report') {
+          answered(worker, message);
+          return;
+        }
+        if (message.portcullis === 'metrics-request') {
+          const id = message.id;
+          gather().then(
+            (families) => {
+              if (worker.isConnected()) worker.send({ portcullis: 'metrics-response', id, families });
+            },
+            (error: unknown) => logger.error({ err: errorMessage(error) }, 'metrics collection failed'),
+          );
+          return;
+        }
         if (message.portcullis === 'listening' && !started) {
           started = true;
           resolve(message.url);
@@ -378,8 +530,46 @@ async function startPrimary(
   url = (started[0] as PromiseFulfilledResult<string>).value;
   logger.info({ url, workers }, 'cluster listening');
 
+  const reloadTimeoutMs = options.reloadTimeoutMs ?? 30_000;
+  const reload = async (): Promise<ReloadOutcome> => {
+    if (options.loadConfig === undefined) {
+      const problems = ['this shield was started without a config file to read again'];
+      logger.error({ problems }, 'config reload refused: the running config stays in force');
+      return { ok: false, reason: 'no config source', problems };
+    }
+    // Checked here first, so a bad file is reported once and no worker is asked.
+    try {
+      await options.loadConfig();
+    } catch (error) {
+      const problems = reloadProblems(error);
+      logger.error({ problems }, 'config reload refused: the running config stays in force');
+      return { ok: false, reason: 'the config file does not load', problems };
+    }
+    const answers = await askAll((id) => ({ portcullis: 'reload', id }), reloadTimeoutMs);
+    const outcomes = answers.map(({ worker, answer }) => ({
+      worker: worker.id,
+      outcome:
+        answer?.portcullis === 'reloaded'
+          ? answer.outcome
+          : ({ ok: false, reason: 'no answer in time', problems: [] } as ReloadOutcome),
+    }));
+    const refused = outcomes.filter((entry) => !entry.outcome.ok);
+    if (refused.length > 0) {
+      logger.error(
+        { workers: outcomes.length, refused: refused.map((entry) => entry.worker) },
+        'config reload refused by some workers: they keep their running config',
+      );
+      const first = refused[0]!.outcome as Extract<ReloadOutcome, { ok: false }>;
+      return { ok: false, reason: first.reason, problems: first.problems };
+    }
+    logger.info({ workers: outcomes.length }, 'config reloaded by every worker');
+    const kept = outcomes[0]?.outcome.ok === true ? outcomes[0].outcome.kept : [];
+    return { ok: true, kept };
+  };
+
   let closing: Promise<void> | null = null;
   return {
+    reload,
     role: 'primary',
     url,
     workers,

@@ -1,51 +1,69 @@
-import type { X509Certificate } from 'node:crypto';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { ERROR_CODES } from '@portcullis/protocol';
-import { createAdminHandler } from '../admin/index.js';
+import { createAdminHandler, type MetricFamily } from '../admin/index.js';
 import { APPLE_APP_ATTESTATION_ROOT_CA_PEM, loadAppleRoots } from '../attest/apple/index.js';
 import { createAuditWriter } from '../audit/create-audit-writer.js';
 import { type Clock, systemClock } from '../clock.js';
-import { type Config, compileRoutePolicies, describeRouteRequirement } from '../config/index.js';
-import { type ClientErrorEvent, createGateway, createHttpServer } from '../gateway/index.js';
-import { createIdentifierHasher } from '../identifier-hasher.js';
+import { deepFreeze } from '../config/deep-freeze.js';
+import {
+  type Config,
+  ConfigError,
+  compileRoutePolicies,
+  describeRouteRequirement,
+  formatConfigError,
+  type RoutePolicy,
+  readListenTls,
+} from '../config/index.js';
+import {
+  type ClientErrorEvent,
+  createGateway,
+  createHttpServer,
+  type GatewayStats,
+} from '../gateway/index.js';
+import { createIdentifierHasher, type IdentifierHasher } from '../identifier-hasher.js';
 import { createClientIpResolver } from '../limits/index.js';
 import { createAuthorizationBindingCheck, createProofCheck } from '../proofs/index.js';
 import { createStores } from '../stores/create-stores.js';
-import type { Stores } from '../stores/ports.js';
+import type { AuditRecord, Stores } from '../stores/ports.js';
 import {
   createKeyStore,
   createTokenIssuer,
   createTokenVerifier,
   type KeyStore,
   loadIdentifierKey,
+  type TokenVerifierStats,
 } from '../tokens/index.js';
 import { androidAssertionVerifier, createAndroidVerifiers } from './android-verifiers.js';
 import { appPolicies } from './app-policies.js';
 import { appleAssertionVerifier, createAppleAttestationVerifier } from './apple-verifiers.js';
 import { createAttestService } from './attest-service.js';
 import { createKeyMaintenance } from './create-key-maintenance.js';
+import { createRequestMetrics, type RequestMetrics } from './create-request-metrics.js';
 import { createRevocationCheck } from './create-revocation-check.js';
 import { deviceStanding } from './device-standing.js';
 import { createEvidenceVerifiers } from './evidence-verifiers.js';
-import { createShieldLimits } from './limit-wiring.js';
+import { keepRestartOnly } from './keep-restart-only.js';
+import { createShieldLimitStore, createShieldLimits, type ShieldLimits } from './limit-wiring.js';
 import { createLogger, type Logger } from './logger.js';
 import { createPublicHandler } from './public-handler.js';
 import { bindingRoutes, proofRoutes, routeSpecs, upstreamCaBundle } from './route-specs.js';
 import { shieldStats } from './shield-stats.js';
 
 /** Listens and resolves with the bound URL (IPv6 addresses in brackets). */
-function listenOn(target: Server, port: number, host: string): Promise<string> {
+function listenOn(target: Server, port: number, host: string, scheme = 'http'): Promise<string> {
   return new Promise((resolve, reject) => {
     target.once('error', reject);
     target.listen(port, host, () => {
       target.off('error', reject);
       const address = target.address() as AddressInfo;
       const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      resolve(`http://${shown}:${address.port}`);
+      resolve(`${scheme}://${shown}:${address.port}`);
     });
   });
 }
@@ -64,53 +82,116 @@ export interface ShieldOverrides {
   revocationStalenessMs?: number;
   /** fetch for outbound calls (revocation list, Google's decode endpoint); tests point it at loopback. */
   fetch?: typeof fetch;
+  /**
+   * Where `/metrics` gets its families when this shield is one of several workers (the cluster
+   * gathers every worker's). Absent: this process's own.
+   */
+  gatherMetrics?: () => Promise<MetricFamily[]>;
 }
 
+/** What a reload did: applied (with the restart-only settings it kept), or refused and why. */
+export type ReloadOutcome = { ok: true; kept: string[] } | { ok: false; reason: string; problems: string[] };
+
 export interface Shield {
+  /** The config in force (after a reload, the reloaded one). */
   readonly config: Config;
   readonly keys: KeyStore;
   readonly stores: Stores;
   readonly logger: Logger;
-  /** The node:http server of the public listener (not listening until `listen`). */
-  readonly server: Server;
+  /** The server of the public listener, node:https with `listen.tls` (not listening until `listen`). */
+  readonly server: Server | HttpsServer;
   /** The admin listener's server, when `config.admin` is set (not listening until `listen`). */
   readonly adminServer: Server | undefined;
   /** Starts listening (and the admin listener, when configured); resolves with the public URL. */
   listen(port?: number, host?: string): Promise<string>;
+  /**
+   * Applies a new config between requests: requests in flight finish on the old one, the next
+   * ones see the new one. Restart-only settings keep their running values (logged); a config the
+   * new parts cannot be built from (a TLS pair, a root file, a changed mode) is refused and the
+   * running one stays (logged). Never throws. Reloads run one at a time.
+   */
+  reload(next: Config): Promise<ReloadOutcome>;
+  /** This process's metric families now (what `/metrics` serves on a single process). */
+  metricFamilies(): MetricFamily[];
   /** Stops accepting, drains, flushes the audit queue and closes the stores. */
   close(): Promise<void>;
 }
 
-/**
- * Builds a shield from a loaded config: stores, keys, verifiers, gateway and the public listener.
- * Refuses (throws) rather than start half-configured: a missing root file, an unreachable store,
- * a bad key directory.
- */
-export async function createShield(config: Config, overrides: ShieldOverrides = {}): Promise<Shield> {
-  const clock = overrides.clock ?? systemClock;
-  const logger = overrides.logger ?? createLogger({ level: config.logging.level });
-  const development = config.mode === 'development';
-  if (development && process.env['NODE_ENV'] === 'production') {
-    throw new Error('refusing to start: mode is development while NODE_ENV=production (A8-05)');
-  }
-  const instance = config.instanceId ?? `portcullis-${randomUUID().slice(0, 8)}`;
+/** What lives as long as the process: built once from the starting config, kept across reloads. */
+interface Lasting {
+  clock: Clock;
+  logger: Logger;
+  overrides: ShieldOverrides;
+  stores: Stores;
+  limitStore: ShieldLimits['store'];
+  keys: KeyStore;
+  identifiers: IdentifierHasher;
+  audit(record: Omit<AuditRecord, 'instance'>, platform?: string | null): void;
+  ready(): Promise<boolean>;
+  requestMetrics: RequestMetrics;
+}
 
-  const stores =
-    overrides.stores ??
-    (await createStores(config.store, {
-      onError: (error) =>
-        logger.error({ err: { name: error.name, message: error.message } }, 'store trouble'),
-    }));
+/** Everything a config decides and a reload replaces: verifiers, gateway, limits, handler. */
+interface Generation {
+  readonly config: Config;
+  /** Every route's policy, decided once for this config. */
+  readonly policies: readonly RoutePolicy[];
+  readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
+  readonly limits: ShieldLimits;
+  tokenStats(): TokenVerifierStats;
+  gatewayStats(): GatewayStats;
+  /** Starts its timers (revocation list refresh, key rotation); may fetch the revocation list. */
+  start(): Promise<void>;
+  /** Stops its timers. */
+  stop(): void;
+  /** Closes upstream pools and limit timers; call once no request uses it. */
+  close(): Promise<void>;
+  inFlight: number;
+  retired: boolean;
+  /** Bound once: the response 'close' listener that counts a request out. */
+  readonly leave: () => void;
+}
+
+function errorDetails(error: unknown) {
+  return error instanceof Error ? { name: error.name, message: error.message } : String(error);
+}
+
+function readPemCertificates(file: string): X509Certificate[] {
+  const pem = readFileSync(file, 'utf8');
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new Error(`${file}: no PEM certificate in the file`);
+  return blocks.map((block) => new X509Certificate(block));
+}
+
+/** Test-kit roots: the overrides' and the development section's files; none unless in development. */
+function testRoots(config: Config, overrides: ShieldOverrides) {
+  if (config.mode !== 'development') return { apple: [], android: [] };
+  const files = config.development;
+  return {
+    apple: [
+      ...(overrides.appleTestRoots ?? []),
+      ...(files?.appleTestRootsFile === undefined ? [] : readPemCertificates(files.appleTestRootsFile)),
+    ],
+    android: [
+      ...(overrides.androidTestRoots ?? []),
+      ...(files?.androidTestRootsFile === undefined ? [] : readPemCertificates(files.androidTestRootsFile)),
+    ],
+  };
+}
+
+/** Builds the config-dependent parts of a shield on the lasting ones. Throws when it cannot. */
+async function buildGeneration(config: Config, lasting: Lasting): Promise<Generation> {
+  const { clock, logger, overrides, stores, keys, identifiers } = lasting;
+  const development = config.mode === 'development';
   // Every route's policy is decided here, once: the gateway, the proof check, the limiter and
-  // the start-up log below all read these objects.
+  // the start-up log all read these objects.
   const policies = compileRoutePolicies(config);
-  const keys = createKeyStore({ dir: config.keys.dir, alg: config.keys.alg, clock });
-  await keys.load();
-  // Beside the signing keys, so every instance sharing the key directory hashes identifiers alike.
-  const identifiers = createIdentifierHasher(
-    await loadIdentifierKey(config.keys.dir, { create: true, now: clock.now() }),
-  );
-  const limits = await createShieldLimits(config, policies, { clock, logger, identifiers });
+  const limits = await createShieldLimits(config, policies, {
+    clock,
+    logger,
+    identifiers,
+    store: lasting.limitStore,
+  });
 
   const apps = appPolicies(config);
   const audiences = [...new Set([...apps.values()].flatMap((app) => app.audiences))];
@@ -126,6 +207,7 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
     allowDev: development,
   });
 
+  const roots = testRoots(config, overrides);
   const appleRoots = loadAppleRoots(
     config.trust.appleRootsFile === undefined
       ? [APPLE_APP_ATTESTATION_ROOT_CA_PEM]
@@ -133,7 +215,7 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
   );
   const android = createAndroidVerifiers(config, {
     clock,
-    testRoots: development ? (overrides.androidTestRoots ?? []) : [],
+    testRoots: roots.android,
     logger,
     replay: stores.replay,
     ...(overrides.fetch !== undefined ? { fetch: overrides.fetch } : {}),
@@ -141,19 +223,9 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
   const evidenceVerifiers = createEvidenceVerifiers({
     'apple-app-attest': createAppleAttestationVerifier({
       roots: appleRoots,
-      testRoots: development ? (overrides.appleTestRoots ?? []) : [],
+      testRoots: roots.apple,
     }),
     ...android.evidenceVerifiers,
-  });
-
-  const auditWriter = createAuditWriter({
-    log: stores.audit,
-    instance,
-    onFailure: (kind, error) =>
-      logger.error(
-        { kind, err: error instanceof Error ? { name: error.name, message: error.message } : undefined },
-        'audit write failed',
-      ),
   });
 
   const attest = createAttestService({
@@ -214,7 +286,7 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
       ...limits.checks.checks,
     ],
     resolveSecret: (name) => config.secrets[name] ?? '',
-    audit: (record) => auditWriter.write(record),
+    audit: (record) => lasting.audit(record),
     identifiers,
     clock,
     limits: { maxUrlBytes: config.http.maxUrlBytes, maxHeaders: config.http.maxHeaders },
@@ -226,29 +298,12 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
     },
   });
 
-  let closing = false;
-  // Readiness costs a store round trip: concurrent probes share one ping, and its answer is
-  // reused for a second, so anonymous /readyz floods cannot multiply store load.
-  let lastPing: { at: number; answer: Promise<boolean> } | undefined;
-  const readiness = (): Promise<boolean> => {
-    const now = clock.now();
-    if (lastPing === undefined || now - lastPing.at >= 1000) {
-      lastPing = {
-        at: now,
-        answer: stores.ping().then(
-          () => true,
-          () => false,
-        ),
-      };
-    }
-    return lastPing.answer;
-  };
-  const handler = createPublicHandler({
+  const handle = createPublicHandler({
     attest,
     gateway,
     jwks: () => keys.jwksHttp(),
-    ready: () => (closing ? Promise.resolve(false) : readiness()),
-    audit: (record) => auditWriter.write(record),
+    ready: lasting.ready,
+    audit: (record, platform) => lasting.audit(record, platform),
     identifiers,
     clock,
     maxAttestBodyBytes: 64 * 1024,
@@ -271,13 +326,156 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
       ),
   });
 
+  let closed: Promise<void> | undefined;
+  const generation: Generation = {
+    config,
+    policies,
+    handle,
+    limits,
+    tokenStats: () => verifier.stats(),
+    gatewayStats: () => gateway.stats(),
+    async start() {
+      await android.start();
+      keyMaintenance.start();
+    },
+    stop() {
+      android.stop();
+      keyMaintenance.stop();
+    },
+    close() {
+      closed ??= (async () => {
+        await gateway.close();
+        await limits.close();
+      })();
+      return closed;
+    },
+    inFlight: 0,
+    retired: false,
+    leave: () => {
+      generation.inFlight--;
+      if (generation.retired && generation.inFlight === 0) {
+        generation
+          .close()
+          .catch((error: unknown) =>
+            logger.error({ err: errorDetails(error) }, 'closing the parts of the previous config failed'),
+          );
+      }
+    },
+  };
+  return generation;
+}
+
+function logRoutes(policies: readonly RoutePolicy[], logger: Logger): void {
+  for (const policy of policies) {
+    logger.info(
+      {
+        route: policy.id,
+        methods: policy.methods,
+        path: policy.path,
+        requires: describeRouteRequirement(policy),
+        tokenMode: policy.token?.mode ?? null,
+        proof: policy.proof !== null,
+        limits: policy.limits.rules.length,
+        injects: policy.inject.map((entry) => entry.header),
+      },
+      'route',
+    );
+  }
+}
+
+/** Counters of the generations a reload replaced, so that `_total` metrics never go down. */
+function addCounters(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [name, value] of Object.entries(from)) {
+    if (name.endsWith('_total')) into[name] = (into[name] ?? 0) + value;
+  }
+}
+
+/**
+ * Builds a shield from a loaded config: stores, keys, verifiers, gateway and the public listener.
+ * Refuses (throws) rather than start half-configured: a missing root file, an unreachable store,
+ * a bad key directory, a TLS certificate and key that do not go together. `reload` swaps the
+ * config-dependent parts later (SIGHUP in `portcullis start`).
+ */
+export async function createShield(config: Config, overrides: ShieldOverrides = {}): Promise<Shield> {
+  const clock = overrides.clock ?? systemClock;
+  const logger = overrides.logger ?? createLogger({ level: config.logging.level });
+  const development = config.mode === 'development';
+  if (development && process.env['NODE_ENV'] === 'production') {
+    throw new Error('refusing to start: mode is development while NODE_ENV=production (A8-05)');
+  }
+  const instance = config.instanceId ?? `portcullis-${randomUUID().slice(0, 8)}`;
+  const requestMetrics = createRequestMetrics();
+  const tls = config.listen.tls === undefined ? undefined : await readListenTls(config.listen.tls, readText);
+
+  const stores =
+    overrides.stores ??
+    (await createStores(config.store, {
+      onError: (error) => {
+        requestMetrics.storeError('state', error.reason);
+        logger.error({ err: { name: error.name, message: error.message } }, 'store trouble');
+      },
+    }));
+  const limitStore = await createShieldLimitStore(config, {
+    logger,
+    onError: (reason) => requestMetrics.storeError('limits', reason),
+  });
+  const keys = createKeyStore({ dir: config.keys.dir, alg: config.keys.alg, clock });
+  await keys.load();
+  // Beside the signing keys, so every instance sharing the key directory hashes identifiers alike.
+  const identifiers = createIdentifierHasher(
+    await loadIdentifierKey(config.keys.dir, { create: true, now: clock.now() }),
+  );
+
+  const auditWriter = createAuditWriter({
+    log: stores.audit,
+    instance,
+    onFailure: (kind, error) =>
+      logger.error(
+        { kind, err: error instanceof Error ? { name: error.name, message: error.message } : undefined },
+        'audit write failed',
+      ),
+  });
+
+  let closing = false;
+  // Readiness costs a store round trip: concurrent probes share one ping, and its answer is
+  // reused for a second, so anonymous /readyz floods cannot multiply store load.
+  let lastPing: { at: number; answer: Promise<boolean> } | undefined;
+  const readiness = (): Promise<boolean> => {
+    const now = clock.now();
+    if (lastPing === undefined || now - lastPing.at >= 1000) {
+      lastPing = {
+        at: now,
+        answer: stores.ping().then(
+          () => true,
+          () => false,
+        ),
+      };
+    }
+    return lastPing.answer;
+  };
+  const lasting: Lasting = {
+    clock,
+    logger,
+    overrides,
+    stores,
+    limitStore,
+    keys,
+    identifiers,
+    audit(record, platform) {
+      requestMetrics.observe(record, platform);
+      auditWriter.write(record);
+    },
+    ready: () => (closing ? Promise.resolve(false) : readiness()),
+    requestMetrics,
+  };
+
   // Requests the HTTP server refuses before any handler (malformed, too slow, CONNECT, no version,
   // no Host, a protocol upgrade) are audited too, by the socket peer's address.
   const auditRefusal =
     (event: 'gateway' | 'admin') =>
     (refusal: ClientErrorEvent): void => {
       const status = ERROR_CODES[refusal.code].status;
-      auditWriter.write({
+      lasting.audit({
         ts: clock.now(),
         requestId: refusal.requestId,
         event,
@@ -299,6 +497,19 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
       });
     };
 
+  let current = await buildGeneration(config, lasting);
+  const retiredCounters: Record<string, number> = {};
+  const stats = () => {
+    const now = shieldStats({
+      audit: auditWriter.stats(),
+      limits: current.limits,
+      tokens: current.tokenStats(),
+      gateway: current.gatewayStats(),
+    });
+    for (const [name, value] of Object.entries(retiredCounters)) now[name] = (now[name] ?? 0) + value;
+    return now;
+  };
+
   const admin =
     config.admin === undefined
       ? undefined
@@ -308,13 +519,9 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
           keys,
           identifiers,
           clock,
-          stats: () =>
-            shieldStats({
-              audit: auditWriter.stats(),
-              limits,
-              tokens: verifier.stats(),
-              gateway: gateway.stats(),
-            }),
+          stats,
+          families: () => requestMetrics.families(),
+          ...(overrides.gatherMetrics === undefined ? {} : { gather: overrides.gatherMetrics }),
           audit: (record) => auditWriter.write(record),
           onError: (error, requestId) =>
             logger.error(
@@ -338,40 +545,106 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
           onClientError: auditRefusal('admin'),
         });
 
-  const server = createHttpServer(handler, {
+  // Each request is served whole by the generation that was current when it arrived.
+  const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
+    const generation = current;
+    generation.inFlight++;
+    res.once('close', generation.leave);
+    generation.handle(req, res);
+  };
+  const server = createHttpServer(dispatch, {
     headersTimeoutMs: config.http.headersTimeoutMs,
     requestTimeoutMs: config.http.requestTimeoutMs,
     keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
     onClientError: auditRefusal('gateway'),
+    ...(tls === undefined ? {} : { tls }),
   });
 
   if (development) {
+    const roots = testRoots(config, overrides);
     logger.warn(
       {
         mode: 'development',
-        testRoots: (overrides.appleTestRoots?.length ?? 0) + (overrides.androidTestRoots?.length ?? 0),
+        testRoots: roots.apple.length + roots.android.length,
       },
       'DEVELOPMENT MODE: test-kit roots may be trusted and tokens they yield are marked dev; never run this in production',
     );
   }
-  for (const policy of policies) {
+  logRoutes(current.policies, logger);
+
+  let started = false;
+  let reloading: Promise<ReloadOutcome> = Promise.resolve({ ok: true, kept: [] });
+  const refuse = (reason: string, problems: string[]): ReloadOutcome => {
+    logger.error({ reason, problems }, 'config reload refused: the running config stays in force');
+    return { ok: false, reason, problems };
+  };
+  const applyReload = async (next: Config): Promise<ReloadOutcome> => {
+    const running = current.config;
+    if (next.mode !== running.mode) {
+      return refuse('mode changed', [
+        `mode: the running shield is ${running.mode} and the file says ${next.mode}; changing the mode needs a restart`,
+      ]);
+    }
+    const { config: effective, kept } = keepRestartOnly(running, deepFreeze(next));
+    for (const setting of kept) {
+      logger.warn(
+        { setting },
+        `config reload: ${setting} changed, which needs a restart; the running value is kept`,
+      );
+    }
+    let context: Awaited<ReturnType<typeof readListenTls>> | undefined;
+    let generation: Generation | undefined;
+    try {
+      if (effective.listen.tls !== undefined) context = await readListenTls(effective.listen.tls, readText);
+      generation = await buildGeneration(deepFreeze(effective), lasting);
+      if (started) await generation.start();
+    } catch (error) {
+      generation?.stop();
+      await generation?.close().catch(() => undefined);
+      return refuse('the new config cannot be applied', [
+        error instanceof Error ? error.message : String(error),
+      ]);
+    }
+    if (context !== undefined) (server as HttpsServer).setSecureContext(context);
+    const previous = current;
+    current = generation;
+    logger.level = effective.logging.level;
+    previous.stop();
+    previous.retired = true;
+    addCounters(
+      retiredCounters,
+      shieldStats({
+        audit: { pending: 0, written: 0, failed: 0, dropped: 0 },
+        limits: previous.limits,
+        tokens: previous.tokenStats(),
+        gateway: previous.gatewayStats(),
+      }),
+    );
+    if (previous.inFlight === 0) {
+      previous
+        .close()
+        .catch((error: unknown) =>
+          logger.error({ err: errorDetails(error) }, 'closing the parts of the previous config failed'),
+        );
+    }
+    logRoutes(generation.policies, logger);
     logger.info(
       {
-        route: policy.id,
-        methods: policy.methods,
-        path: policy.path,
-        requires: describeRouteRequirement(policy),
-        tokenMode: policy.token?.mode ?? null,
-        proof: policy.proof !== null,
-        limits: policy.limits.rules.length,
-        injects: policy.inject.map((entry) => entry.header),
+        routes: effective.routes.length,
+        apps: Object.keys(effective.apps).length,
+        secrets: Object.keys(effective.secrets).length,
+        kept,
+        inFlight: previous.inFlight,
       },
-      'route',
+      'config reloaded',
     );
-  }
+    return { ok: true, kept: [...kept] };
+  };
 
   return {
-    config,
+    get config() {
+      return current.config;
+    },
     keys,
     stores,
     logger,
@@ -380,12 +653,13 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
     async listen(port = config.listen.port, host = config.listen.host) {
       // Trust material first: the port opens once the Android status list is loaded (or its
       // failure logged), so no attestation is judged without it.
-      await android.start();
+      await current.start();
+      started = true;
       let url: string;
       try {
-        url = await listenOn(server, port, host);
+        url = await listenOn(server, port, host, tls === undefined ? 'http' : 'https');
       } catch (error) {
-        android.stop();
+        current.stop();
         throw error;
       }
       if (adminServer !== undefined && config.admin !== undefined) {
@@ -396,18 +670,24 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
           );
         } catch (error) {
           server.close();
-          android.stop();
+          current.stop();
           throw error;
         }
       }
-      keyMaintenance.start();
       logger.info({ url, instance }, 'listening');
       return url;
     },
+    reload(next) {
+      reloading = reloading.then(
+        () => applyReload(next),
+        () => applyReload(next),
+      );
+      return reloading;
+    },
+    metricFamilies: () => admin?.collectMetrics() ?? requestMetrics.families(),
     async close() {
       closing = true;
-      android.stop();
-      keyMaintenance.stop();
+      current.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
@@ -419,10 +699,21 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
           adminServer.closeIdleConnections();
         });
       }
-      await gateway.close();
+      await current.close();
       await auditWriter.flush();
-      await limits.close();
+      await limitStore.close();
       await stores.close();
     },
   };
 }
+
+/** A ConfigError as log lines (file:line:column, message, fix); never holds a resolved value. */
+export function reloadProblems(error: unknown): string[] {
+  if (error instanceof ConfigError)
+    return formatConfigError(error)
+      .split('\n')
+      .filter((line) => line !== '');
+  return [error instanceof Error ? error.message : String(error)];
+}
+
+const readText = (path: string): Promise<string> => readFile(path, 'utf8');

@@ -58,26 +58,41 @@ export function routeLimits(policies: readonly RoutePolicy[]): RouteLimits[] {
 }
 
 /**
+ * The limit store that matches the config's store: Redis with redis+postgres (shared by every
+ * instance), a table in the SQLite file, or memory. It outlives config reloads.
+ */
+export async function createShieldLimitStore(
+  config: Config,
+  options: { logger: Logger; onError?: (reason: string) => void },
+): Promise<LimitStore> {
+  return config.store.kind === 'redis+postgres'
+    ? await createRedisLimitStore({
+        url: config.store.redisUrl,
+        keyPrefix: 'portcullis:limit:',
+        commandTimeoutMs: config.limits.redisCommandTimeoutMs,
+        onError: (error) => {
+          options.onError?.(error.reason);
+          options.logger.error({ reason: error.reason }, 'limit store trouble');
+        },
+      })
+    : config.store.kind === 'sqlite'
+      ? createSqliteLimitStore({ path: config.store.path })
+      : createMemoryLimitStore();
+}
+
+/**
  * Rate limits and budgets of the gateway routes and of the shield's own endpoints, on the
- * store that matches the config's: Redis with redis+postgres (shared by every instance), a table
- * in the SQLite file, or memory.
+ * store that matches the config's (see `createShieldLimitStore`). Given a `store`, the limits
+ * use it and `close()` leaves it open: a reload builds new limits on the running store, so the
+ * counts carry over.
  */
 export async function createShieldLimits(
   config: Config,
   policies: readonly RoutePolicy[],
-  options: { clock: Clock; logger: Logger; identifiers: IdentifierHasher },
+  options: { clock: Clock; logger: Logger; identifiers: IdentifierHasher; store?: LimitStore },
 ): Promise<ShieldLimits> {
-  const store: LimitStore =
-    config.store.kind === 'redis+postgres'
-      ? await createRedisLimitStore({
-          url: config.store.redisUrl,
-          keyPrefix: 'portcullis:limit:',
-          commandTimeoutMs: config.limits.redisCommandTimeoutMs,
-          onError: (error) => options.logger.error({ reason: error.reason }, 'limit store trouble'),
-        })
-      : config.store.kind === 'sqlite'
-        ? createSqliteLimitStore({ path: config.store.path })
-        : createMemoryLimitStore();
+  const ownStore = options.store === undefined;
+  const store: LimitStore = options.store ?? (await createShieldLimitStore(config, options));
   const onEvent = (event: LimitEvent) => options.logger.warn({ ...event }, 'limit event');
   const checks = createLimitChecks({
     store,
@@ -111,7 +126,7 @@ export async function createShieldLimits(
     endpoints,
     async close() {
       await checks.close();
-      await store.close();
+      if (ownStore) await store.close();
     },
   };
 }

@@ -21,7 +21,8 @@ export interface PublicHandlerOptions {
   gateway: GatewayHandler;
   jwks(): { body: string; etag: string; cacheControl: string };
   ready(): Promise<boolean>;
-  audit(record: Omit<AuditRecord, 'instance'>): void;
+  /** Receives the audit record of every endpoint call, with the device platform when known (metrics). */
+  audit(record: Omit<AuditRecord, 'instance'>, platform?: string | null): void;
   /** Hashes device key ids into audit records, as the gateway does. */
   identifiers: IdentifierHasher;
   clock: Clock;
@@ -54,6 +55,23 @@ function keyIdOf(body: unknown): string | undefined {
   if (typeof value.keyId === 'string') return value.keyId;
   const fromEvidence = value.evidence?.find((item) => typeof item.keyId === 'string')?.keyId;
   return typeof fromEvidence === 'string' ? fromEvidence : undefined;
+}
+
+const EVIDENCE_PLATFORMS: Readonly<Record<string, string>> = {
+  'apple-app-attest': 'ios',
+  'android-key-attestation': 'android',
+  'play-integrity': 'android',
+  debug: 'debug',
+};
+
+/** The platform an attestation request names by its evidence, before anything is verified. */
+function platformOf(body: unknown): string | null {
+  const evidence = (body as { evidence?: Array<{ type?: unknown }> }).evidence ?? [];
+  for (const item of evidence) {
+    const platform = typeof item.type === 'string' ? EVIDENCE_PLATFORMS[item.type] : undefined;
+    if (platform !== undefined) return platform;
+  }
+  return null;
 }
 
 function storeReason(error: StoreUnavailableError): string {
@@ -108,6 +126,7 @@ export function createPublicHandler(options: PublicHandlerOptions) {
     let reason: string | null = null;
     let decision: AuditRecord['decision'] = 'allow';
     let keyId: string | undefined;
+    let platform: string | null = null;
     let bodyRead = false;
     try {
       // Node keeps the first of two Content-Type or Authorization headers; another hop may keep
@@ -129,6 +148,7 @@ export function createPublicHandler(options: PublicHandlerOptions) {
         });
       }
       keyId = keyIdOf(parsed.data);
+      platform = platformOf(parsed.data);
       await options.endpointLimiter?.consume(endpoint.event, clientIp, keyId);
       const result = await endpoint.run(parsed.data, outcome, req);
       const body = JSON.stringify(result);
@@ -167,26 +187,29 @@ export function createPublicHandler(options: PublicHandlerOptions) {
         ...(!bodyRead ? { headers: { connection: 'close' } } : {}),
       });
     } finally {
-      options.audit({
-        ts: started,
-        requestId,
-        event: endpoint.event,
-        decision,
-        code,
-        reason,
-        appId: outcome.appId,
-        routeId: null,
-        method: req.method ?? null,
-        path: req.url ?? null,
-        clientIp,
-        deviceIdHash: outcome.keyId === null ? null : options.identifiers.audit(outcome.keyId),
-        userIdHash: null,
-        tokenJti: outcome.jti,
-        level: outcome.level,
-        upstreamStatus: null,
-        latencyMs: options.clock.now() - started,
-        details: Object.keys(outcome.details).length === 0 ? null : outcome.details,
-      });
+      options.audit(
+        {
+          ts: started,
+          requestId,
+          event: endpoint.event,
+          decision,
+          code,
+          reason,
+          appId: outcome.appId,
+          routeId: null,
+          method: req.method ?? null,
+          path: req.url ?? null,
+          clientIp,
+          deviceIdHash: outcome.keyId === null ? null : options.identifiers.audit(outcome.keyId),
+          userIdHash: null,
+          tokenJti: outcome.jti,
+          level: outcome.level,
+          upstreamStatus: null,
+          latencyMs: options.clock.now() - started,
+          details: Object.keys(outcome.details).length === 0 ? null : outcome.details,
+        },
+        outcome.platform ?? platform,
+      );
     }
   }
 

@@ -2,7 +2,39 @@
 export interface ParsedFamily {
   help: string;
   type: string;
-  samples: Array<{ labels: Record<string, string>; value: number }>;
+  samples: Array<{ suffix?: string; labels: Record<string, string>; value: number }>;
+}
+
+const HISTOGRAM_SUFFIXES = ['_bucket', '_sum', '_count'] as const;
+
+/** Histogram rules: `le` on buckets only, buckets cumulative and ending in +Inf equal to _count. */
+function checkHistogram(name: string, family: ParsedFamily): void {
+  const series = new Map<string, { buckets: Array<[number, number]>; count?: number }>();
+  for (const sample of family.samples) {
+    const { le, ...rest } = sample.labels;
+    const key = JSON.stringify(Object.entries(rest).sort());
+    const entry = series.get(key) ?? { buckets: [] };
+    series.set(key, entry);
+    if (sample.suffix === '_bucket') {
+      if (le === undefined) throw new Error(`${name}: a bucket without le`);
+      entry.buckets.push([number(le), sample.value]);
+    } else {
+      if (le !== undefined) throw new Error(`${name}: le outside a bucket`);
+      if (sample.suffix === '_count') entry.count = sample.value;
+    }
+  }
+  for (const [key, entry] of series) {
+    let previous: [number, number] = [Number.NEGATIVE_INFINITY, 0];
+    for (const bucket of entry.buckets) {
+      if (!(bucket[0] > previous[0]) || bucket[1] < previous[1]) {
+        throw new Error(`${name} ${key}: buckets are not in increasing le order with cumulative counts`);
+      }
+      previous = bucket;
+    }
+    if (previous[0] !== Number.POSITIVE_INFINITY || previous[1] !== entry.count) {
+      throw new Error(`${name} ${key}: the last bucket must be le="+Inf" and equal _count`);
+    }
+  }
 }
 
 const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
@@ -26,7 +58,8 @@ function number(text: string): number {
 /**
  * A strict reader of the text exposition format 0.0.4, for tests: every line must be a HELP, a
  * TYPE or a sample line; each family has one HELP and one TYPE before its samples, its samples
- * are contiguous, sample names match their family (counter and gauge only), counters are not
+ * are contiguous, sample names match their family (a histogram's carry `_bucket`, `_sum` or
+ * `_count`, its buckets are cumulative and end in +Inf equal to `_count`), counters are not
  * negative, and the text ends with a line feed. Throws an Error naming the line otherwise.
  */
 export function parseExposition(text: string): Map<string, ParsedFamily> {
@@ -57,19 +90,30 @@ export function parseExposition(text: string): Map<string, ParsedFamily> {
     }
     const sample = SAMPLE.exec(line);
     if (sample === null) throw new Error(`${where}: not a HELP, TYPE or sample line`);
-    if (sample[1] !== current || pendingHelp !== undefined) {
+    const family = current === undefined ? undefined : families.get(current);
+    const suffix =
+      family?.type === 'histogram'
+        ? HISTOGRAM_SUFFIXES.find((end) => sample[1] === `${current}${end}`)
+        : undefined;
+    if (
+      family === undefined ||
+      pendingHelp !== undefined ||
+      (family.type === 'histogram' ? suffix === undefined : sample[1] !== current)
+    ) {
       throw new Error(`${where}: sample outside its family`);
     }
-    const family = families.get(sample[1]!)!;
     const labels: Record<string, string> = {};
     for (const match of (sample[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
       if (Object.hasOwn(labels, match[1]!)) throw new Error(`${where}: label repeated`);
       labels[match[1]!] = unescapeText(match[2]!);
     }
     const value = number(sample[3]!);
-    if (family.type === 'counter' && value < 0) throw new Error(`${where}: negative counter`);
-    family.samples.push({ labels, value });
+    if ((family.type === 'counter' || family.type === 'histogram') && value < 0) {
+      throw new Error(`${where}: negative counter`);
+    }
+    family.samples.push(suffix === undefined ? { labels, value } : { suffix, labels, value });
   });
   if (pendingHelp !== undefined) throw new Error('HELP at the end without a TYPE');
+  for (const [name, family] of families) if (family.type === 'histogram') checkHistogram(name, family);
   return families;
 }

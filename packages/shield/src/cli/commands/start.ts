@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { loadConfigFile } from '../../config/index.js';
 import { CLUSTER_REASONS, ClusterError, type ClusterReason, startCluster } from '../../server/cluster.js';
 import { CliError, EXIT } from '../cli-error.js';
 import type { CliIo } from '../io.js';
@@ -19,7 +21,9 @@ function workerCount(value: string | undefined): number | 'auto' | undefined {
 
 /**
  * `portcullis start --config FILE [--workers N|auto]`: runs the shield (on several worker
- * processes sharing one port when asked) until SIGINT/SIGTERM, then drains and exits 0.
+ * processes sharing one port when asked) until SIGINT/SIGTERM, then drains and exits 0. SIGHUP
+ * reads the file again and reloads it (every worker does); a file that does not load is logged
+ * and the running config stays.
  */
 export async function startCommand(
   options: { config: string; workers?: string },
@@ -35,21 +39,35 @@ export async function startCommand(
     stopRequested = true;
     if (running !== undefined) void running.close();
   };
+  // A SIGHUP during start-up is kept for when the shield runs. Workers never reload on their own
+  // signal: the primary tells each of them, so a signal to the whole process group reloads once.
+  let reloadRequested = false;
+  const reload = () => {
+    if (running === undefined) reloadRequested = true;
+    else if (running.role !== 'worker') void running.reload();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  process.on('SIGHUP', reload);
   try {
     try {
-      running = await startCluster(config, { workers });
+      const path = resolve(io.cwd, options.config);
+      running = await startCluster(config, {
+        workers,
+        loadConfig: () => loadConfigFile(path, { env: io.env }),
+      });
     } catch (error) {
       if (error instanceof ClusterError) throw new CliError(error.message, { fix: fixFor(error.reason) });
       throw error;
     }
     if (stopRequested) void running.close();
+    else if (reloadRequested && running.role !== 'worker') void running.reload();
     await running.closed;
     return EXIT.ok;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    process.off('SIGHUP', reload);
   }
 }
 

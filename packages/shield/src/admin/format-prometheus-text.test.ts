@@ -107,8 +107,41 @@ describe('formatPrometheusText', () => {
     assert.equal(formatPrometheusText([]), '');
   });
 
+  test('writes a histogram as _bucket, _sum and _count series that the strict reader checks', () => {
+    const text = formatPrometheusText([
+      {
+        name: 'portcullis_request_duration_seconds',
+        help: 'Latency.',
+        type: 'histogram',
+        samples: [
+          { suffix: '_bucket', labels: { route: 'a', le: '0.1' }, value: 2 },
+          { suffix: '_bucket', labels: { route: 'a', le: '+Inf' }, value: 3 },
+          { suffix: '_sum', labels: { route: 'a' }, value: 0.45 },
+          { suffix: '_count', labels: { route: 'a' }, value: 3 },
+        ],
+      },
+    ]);
+    assert.match(text, /^portcullis_request_duration_seconds_bucket\{route="a",le="\+Inf"\} 3$/m);
+    assert.match(text, /^portcullis_request_duration_seconds_count\{route="a"\} 3$/m);
+    const parsed = parseExposition(text).get('portcullis_request_duration_seconds');
+    assert.equal(parsed?.type, 'histogram');
+    assert.equal(parsed?.samples.length, 4);
+    assert.throws(
+      () =>
+        formatPrometheusText([
+          { name: 'portcullis_x', help: 'x', type: 'gauge', samples: [{ suffix: '_sum', value: 1 }] },
+        ]),
+      TypeError,
+    );
+  });
+
   test('the strict reader refuses what the format does not allow (so the tests above can fail)', () => {
+    const histogram = '# HELP portcullis_h h\n# TYPE portcullis_h histogram\n';
     for (const bad of [
+      `${histogram}portcullis_h 1\n`,
+      `${histogram}portcullis_h_bucket{le="1"} 2\nportcullis_h_bucket{le="+Inf"} 1\nportcullis_h_count 1\n`,
+      `${histogram}portcullis_h_bucket{le="1"} 1\nportcullis_h_count 1\n`,
+      `${histogram}portcullis_h_bucket{le="+Inf"} 2\nportcullis_h_count 3\n`,
       'portcullis_x 1\n',
       '# HELP portcullis_x x\n# TYPE portcullis_x gauge\nportcullis_x{a="b} 1\n',
       '# HELP portcullis_x x\n# TYPE portcullis_x gauge\nportcullis_x one\n',

@@ -100,14 +100,14 @@ function configText(options: {
     '  - id: items',
     '    match: { methods: [GET], path: /api/** }',
     `    upstream: http://127.0.0.1:${options.upstream}`,
-    '    require: { token: true }',
+    '    require: { token: true, level: debug }',
     `    inject: { headers: { x-provider-key: "\${secret:${options.undeclaredSecret ? 'nosuch' : 'provider'}}" } }`,
     ...(options.extraRoute
       ? [
           '  - id: extra',
           '    match: { methods: [GET], path: /extra/** }',
           `    upstream: http://127.0.0.1:${options.upstream}`,
-          '    require: { token: true }',
+          '    require: { token: true, level: debug }',
         ]
       : []),
     '',

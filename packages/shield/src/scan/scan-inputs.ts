@@ -1,0 +1,349 @@
+import { createReadStream } from 'node:fs';
+import { lstat, open, readdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { compileRules, findSecrets, type SecretMatch, type SecretMatcher } from './find-secrets.js';
+import { FormatError } from './formats/format-error.js';
+import { binaryDocument, classify, type ScanDocument } from './formats/read-document.js';
+import type { IgnoreList } from './ignore-list.js';
+import { fingerprint, redact } from './redact.js';
+import { SECRET_RULES } from './rules/catalog.js';
+import type { SecretRule } from './rules/secret-rule.js';
+import { forEachZipEntry, type ZipEntryInfo } from './sources/zip-entries.js';
+import type { Finding, ScanNote, ScanSummary } from './types.js';
+
+/** Bounds that keep a hostile archive from exhausting memory or time. */
+export interface ScanLimits {
+  /** Largest file or archive entry read whole; larger ones are scanned in pieces as raw bytes. */
+  maxEntryBytes: number;
+  /** Inflated bytes over all archives of one scan. */
+  maxTotalBytes: number;
+  /** Inflated / compressed size above which an entry (over 1 MiB) is taken for a zip bomb. */
+  maxRatio: number;
+  /** Archives inside archives. */
+  maxDepth: number;
+  /** Entries per archive. */
+  maxEntries: number;
+}
+
+export const DEFAULT_SCAN_LIMITS: ScanLimits = {
+  maxEntryBytes: 256 * 1024 * 1024,
+  maxTotalBytes: 16 * 1024 * 1024 * 1024,
+  maxRatio: 200,
+  maxDepth: 4,
+  maxEntries: 250_000,
+};
+
+export interface ScanOptions {
+  /** Time the JWT lifetimes are judged against. */
+  now: Date;
+  rules?: readonly SecretRule[];
+  limits?: Partial<ScanLimits>;
+  ignore?: IgnoreList;
+  /** Called as input bytes are consumed: done so far, and the total of the inputs. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Folders never entered: version control and installed dependencies are not the build. */
+const SKIPPED_FOLDERS = new Set(['.git', 'node_modules']);
+/** Piece size and overlap for files too large to read whole (overlap > the longest rule window). */
+const PIECE_BYTES = 32 * 1024 * 1024;
+const PIECE_OVERLAP = 64 * 1024;
+const BOMB_FLOOR_BYTES = 1024 * 1024;
+
+/** Bugs propagate; everything else a hostile file can cause becomes a note. */
+function isProgrammingError(error: unknown): boolean {
+  return error instanceof TypeError || error instanceof ReferenceError || error instanceof SyntaxError;
+}
+
+interface Where {
+  file: string;
+  /** Entry names from the outermost archive in. */
+  entries: string[];
+}
+
+class Scan {
+  readonly matcher: SecretMatcher;
+  readonly limits: ScanLimits;
+  readonly findings: Finding[] = [];
+  readonly notes: ScanNote[] = [];
+  ignored = 0;
+  bytesRead = 0;
+  bytesScanned = 0;
+  bytesInflated = 0;
+  filesScanned = 0;
+  filesSkipped = 0;
+  total = 0;
+
+  constructor(readonly options: ScanOptions) {
+    this.matcher = compileRules(options.rules ?? SECRET_RULES);
+    this.limits = { ...DEFAULT_SCAN_LIMITS, ...options.limits };
+  }
+
+  note(where: Where, message: string): void {
+    const entry = where.entries.join('!/');
+    this.notes.push(entry === '' ? { file: where.file, message } : { file: where.file, entry, message });
+  }
+
+  progress(bytes: number): void {
+    this.bytesRead += bytes;
+    this.options.onProgress?.(this.bytesRead, this.total);
+  }
+
+  /** Scans one document and records its findings, one per value (the most specific rule wins). */
+  scanDocument(where: Where, document: ScanDocument): void {
+    this.filesScanned++;
+    this.bytesScanned += document.bytes.length;
+    const matches = findSecrets(document.bytes, document.textual, this.matcher, this.options.now);
+    this.record(where, document, matches);
+  }
+
+  record(where: Where, document: Pick<ScanDocument, 'format' | 'locate'>, matches: SecretMatch[]): void {
+    const best = new Map<string, SecretMatch>();
+    for (const match of matches) {
+      const kept = best.get(match.value);
+      const priority = match.rule.priority ?? 2;
+      if (
+        kept === undefined ||
+        priority > (kept.rule.priority ?? 2) ||
+        (priority === (kept.rule.priority ?? 2) && match.offset < kept.offset)
+      )
+        best.set(match.value, match);
+    }
+    const entry = where.entries.join('!/');
+    for (const match of [...best.values()].sort((a, b) => a.offset - b.offset)) {
+      const line = document.locate(match.offset);
+      const finding: Finding = {
+        ruleId: match.rule.id,
+        title: match.title,
+        severity: match.severity,
+        file: where.file,
+        ...(entry === '' ? {} : { entry }),
+        format: document.format,
+        ...(line === undefined ? {} : { line }),
+        redacted: redact(match.value),
+        fingerprint: fingerprint(match.rule.id, match.value),
+        fix: match.fix,
+        ...(match.rule.recipe === undefined || match.severity === 'info'
+          ? {}
+          : { recipe: match.rule.recipe }),
+      };
+      if (this.options.ignore?.matches(finding) === true) this.ignored++;
+      else this.findings.push(finding);
+    }
+  }
+
+  /** Scans bytes that are a whole file or archive entry: by format, archives recursively. */
+  async scanBytes(where: Where, bytes: Buffer, depth: number): Promise<void> {
+    const kind = classify(bytes);
+    if (kind.kind === 'media') {
+      this.filesSkipped++;
+      return;
+    }
+    if (kind.kind === 'archive') {
+      if (depth >= this.limits.maxDepth) {
+        this.filesSkipped++;
+        this.note(where, `archive nested deeper than ${this.limits.maxDepth} levels: skipped`);
+        return;
+      }
+      await this.scanArchive(where, bytes, depth + 1);
+      return;
+    }
+    let document: ScanDocument;
+    try {
+      document = kind.read();
+    } catch (error) {
+      if (!(error instanceof FormatError || error instanceof RangeError)) throw error;
+      this.note(
+        where,
+        `${error instanceof FormatError ? error.message : 'a field points outside the file'}: scanned as raw bytes`,
+      );
+      document = binaryDocument(bytes);
+    }
+    this.scanDocument(where, document);
+  }
+
+  /** Scans a stream too large to hold, in overlapping pieces, as raw bytes. */
+  async scanPieces(where: Where, stream: Readable, onBytes: (n: number) => void): Promise<void> {
+    const seen = new Set<string>();
+    let carry = Buffer.alloc(0);
+    let base = 0;
+    const pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = () => {
+      const piece = Buffer.concat([carry, ...pending]);
+      pending.length = 0;
+      pendingBytes = 0;
+      const matches = findSecrets(piece, false, this.matcher, this.options.now).filter((match) => {
+        const key = `${match.rule.id}:${base + match.offset}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+      this.bytesScanned += piece.length - carry.length;
+      this.record(where, { format: 'binary', locate: () => undefined }, matches);
+      const keep = Math.min(PIECE_OVERLAP, piece.length);
+      base += piece.length - keep;
+      carry = Buffer.from(piece.subarray(piece.length - keep));
+    };
+    for await (const chunk of stream) {
+      const buffer = chunk as Buffer;
+      onBytes(buffer.length);
+      pending.push(buffer);
+      pendingBytes += buffer.length;
+      if (pendingBytes >= PIECE_BYTES) flush();
+    }
+    if (pendingBytes > 0) flush();
+    this.filesScanned++;
+  }
+
+  async scanArchive(where: Where, source: string | Buffer, depth: number): Promise<void> {
+    let entries = 0;
+    try {
+      await forEachZipEntry(source, async (entry) => {
+        if (++entries > this.limits.maxEntries) {
+          this.note(where, `more than ${this.limits.maxEntries} entries: the rest is not scanned`);
+          return 'stop';
+        }
+        const inner: Where = { file: where.file, entries: [...where.entries, entry.name] };
+        // Progress follows the compressed bytes of the outermost archive, which is what was read.
+        const onDisk = typeof source === 'string';
+        try {
+          return await this.scanEntry(inner, entry, depth);
+        } finally {
+          if (onDisk) this.progress(entry.compressedSize);
+        }
+      });
+    } catch (error) {
+      if (isProgrammingError(error)) throw error;
+      this.filesSkipped++;
+      this.note(
+        where,
+        `not a readable ZIP archive (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
+  }
+
+  async scanEntry(where: Where, entry: ZipEntryInfo, depth: number): Promise<'stop' | undefined> {
+    if (entry.directory) return undefined;
+    const skip = (message: string) => {
+      this.filesSkipped++;
+      this.note(where, message);
+      return undefined;
+    };
+    if (entry.unsafeName !== null) return skip(`unsafe entry name (${entry.unsafeName}): skipped`);
+    if (entry.encrypted) return skip('encrypted entry: skipped');
+    if (
+      entry.uncompressedSize > BOMB_FLOOR_BYTES &&
+      entry.uncompressedSize > entry.compressedSize * this.limits.maxRatio
+    )
+      return skip(
+        `inflates ${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))}:1 (over ${this.limits.maxRatio}:1, a zip bomb?): skipped`,
+      );
+    if (this.bytesInflated + entry.uncompressedSize > this.limits.maxTotalBytes) {
+      this.note(
+        where,
+        `the archives inflate past ${this.limits.maxTotalBytes} bytes: the rest is not scanned`,
+      );
+      return 'stop';
+    }
+    this.bytesInflated += entry.uncompressedSize;
+    let stream: Readable;
+    try {
+      stream = await entry.open();
+    } catch (error) {
+      return skip(`unreadable entry (${error instanceof Error ? error.message : String(error)}): skipped`);
+    }
+    try {
+      if (entry.uncompressedSize > this.limits.maxEntryBytes) {
+        await this.scanPieces(where, stream, () => undefined);
+        return undefined;
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      await this.scanBytes(where, Buffer.concat(chunks), depth);
+    } catch (error) {
+      if (isProgrammingError(error)) throw error;
+      stream.destroy();
+      return skip(`corrupt entry (${error instanceof Error ? error.message : String(error)}): skipped`);
+    }
+    return undefined;
+  }
+
+  async scanFile(where: Where, path: string, size: number): Promise<void> {
+    const head = Buffer.alloc(4);
+    const handle = await open(path, 'r');
+    try {
+      await handle.read(head, 0, 4, 0);
+    } finally {
+      await handle.close();
+    }
+    if (classify(head).kind === 'archive') {
+      const before = this.bytesRead;
+      await this.scanArchive(where, path, 0);
+      // Whatever the entries did not account for (headers, central directory, skipped entries).
+      this.progress(Math.max(0, before + size - this.bytesRead));
+      return;
+    }
+    if (size > this.limits.maxEntryBytes) {
+      await this.scanPieces(where, createReadStream(path), (n) => this.progress(n));
+      return;
+    }
+    const bytes = await readFile(path);
+    await this.scanBytes(where, bytes, 0);
+    this.progress(bytes.length);
+  }
+}
+
+async function collectFiles(
+  scan: Scan,
+  path: string,
+  display: string,
+  out: { path: string; display: string; size: number }[],
+): Promise<void> {
+  const stats = await lstat(path);
+  if (stats.isSymbolicLink()) {
+    scan.note({ file: display, entries: [] }, 'symbolic link: not followed');
+    return;
+  }
+  if (stats.isFile()) {
+    out.push({ path, display, size: stats.size });
+    return;
+  }
+  if (!stats.isDirectory()) {
+    scan.note({ file: display, entries: [] }, 'not a file or folder: skipped');
+    return;
+  }
+  const names = (await readdir(path)).sort();
+  for (const name of names) {
+    if (SKIPPED_FOLDERS.has(name)) continue;
+    await collectFiles(scan, join(path, name), display === '.' ? name : `${display}/${name}`, out);
+  }
+}
+
+/**
+ * Scans files, folders (recursively, without following links or entering .git and node_modules)
+ * and archives (APK, AAB, IPA, ZIP, and archives inside them), and returns every finding. Bad
+ * input never throws: unreadable archives, bombs, unsafe names and broken formats become notes.
+ * A path that does not exist rejects with the ENOENT error.
+ */
+export async function scanInputs(
+  inputs: readonly string[],
+  cwd: string,
+  options: ScanOptions,
+): Promise<ScanSummary> {
+  const scan = new Scan(options);
+  const files: { path: string; display: string; size: number }[] = [];
+  for (const input of inputs) await collectFiles(scan, resolve(cwd, input), input, files);
+  scan.total = files.reduce((sum, file) => sum + file.size, 0);
+  for (const file of files) await scan.scanFile({ file: file.display, entries: [] }, file.path, file.size);
+  return {
+    findings: scan.findings,
+    notes: scan.notes,
+    ignored: scan.ignored,
+    bytesRead: scan.bytesRead,
+    bytesScanned: scan.bytesScanned,
+    filesScanned: scan.filesScanned,
+    filesSkipped: scan.filesSkipped,
+  };
+}

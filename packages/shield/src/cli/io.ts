@@ -4,6 +4,8 @@ export interface CliIo {
   err(text: string): void;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Set when stderr is a terminal: raw writes for progress bars (nothing is drawn otherwise). */
+  stderrTerminal?: { write(text: string): void; columns: number };
 }
 
 export const processIo: CliIo = {
@@ -11,4 +13,12 @@ export const processIo: CliIo = {
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
   env: process.env,
   cwd: process.cwd(),
+  ...(process.stderr.isTTY
+    ? {
+        stderrTerminal: {
+          write: (text: string) => process.stderr.write(text),
+          columns: process.stderr.columns || 80,
+        },
+      }
+    : {}),
 };

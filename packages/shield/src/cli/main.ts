@@ -129,6 +129,33 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--json', 'machine-readable output, bad input included ({"error": {...}}, exit 2)')
     .action(action((options: Record<string, unknown>) => evidenceVerifyCommand(options, io)));
 
+  program
+    .command('scan')
+    .description(
+      'find the secrets an attacker would pull out of an app build (APK, AAB, IPA, ZIP, folder, file)',
+    )
+    .argument('<inputs...>', 'APK, AAB, IPA or ZIP archives, folders or files')
+    .option('--json', 'machine-readable output')
+    .option('--sarif', 'SARIF 2.1.0 output for code-scanning tools')
+    .option('--output <file>', 'write the report to a file instead of stdout')
+    .option(
+      '--fail-on <severity>',
+      'exit 1 on a finding at or above: info, low, medium, high, critical, or none',
+      'high',
+    )
+    .option('--ignore-file <file>', `accepted findings (default: ./.portcullis-scan-ignore when present)`)
+    .option(
+      '--suggest-config',
+      'print the secrets: entries and routes that move each key found into the shield',
+    )
+    .action(
+      action(async (inputs: string[], options: Record<string, unknown>) => {
+        // The scanner is loaded only when this command runs: the shield's start-up never pays for it.
+        const { scanCommand } = await import('./commands/scan.js');
+        return scanCommand(inputs, options as unknown as import('./commands/scan.js').ScanCommandOptions, io);
+      }),
+    );
+
   return program;
 }
 

@@ -80,9 +80,14 @@ class Scan {
     this.limits = { ...DEFAULT_SCAN_LIMITS, ...options.limits };
   }
 
-  note(where: Where, message: string): void {
+  note(where: Where, message: string, unreadable = false): void {
     const entry = where.entries.join('!/');
-    this.notes.push(entry === '' ? { file: where.file, message } : { file: where.file, entry, message });
+    this.notes.push({
+      file: where.file,
+      ...(entry === '' ? {} : { entry }),
+      message,
+      ...(unreadable ? { unreadable } : {}),
+    });
   }
 
   progress(bytes: number): void {

@@ -49,6 +49,8 @@ export interface ScanNote {
   file: string;
   entry?: string;
   message: string;
+  /** The whole input could not be read (not just one entry of it): the scan is incomplete. */
+  unreadable?: boolean;
 }
 
 export interface ScanSummary {

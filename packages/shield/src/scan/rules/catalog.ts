@@ -10,7 +10,7 @@ import type { SecretRule, Verdict } from './secret-rule.js';
 // that are searched as bytes first (see find-secrets.ts). secretlint is the benchmark's baseline.
 
 const SHIELD_FIX =
-  'Rotate the key, then move it into the shield: `portcullis scan --suggest-config` prints the secrets entry and the route that injects it.';
+  'Then move it into the shield: `portcullis scan --suggest-config` prints the secrets entry and the route that injects it.';
 const ROTATE_ONLY =
   'Rotate it now; it has no place in an app. Have your backend (or the shield) call the service instead.';
 
@@ -39,7 +39,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
     before: 2,
     after: 260,
     judge: stripeMode({}, { severity: 'medium', title: 'Stripe secret key (test mode)' }),
-    fix: `It can charge, refund and read every customer. ${SHIELD_FIX}`,
+    fix: `It can charge, refund and read every customer: roll it in the Stripe dashboard. ${SHIELD_FIX}`,
     recipe: GATEWAY_RECIPES.stripe,
   },
   {
@@ -51,7 +51,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
     before: 2,
     after: 260,
     judge: stripeMode({}, { severity: 'medium', title: 'Stripe restricted key (test mode)' }),
-    fix: `Restricted keys still act on your account with every permission they were given. ${SHIELD_FIX}`,
+    fix: `It acts on your account with every permission it was given: roll it in the Stripe dashboard. ${SHIELD_FIX}`,
     recipe: GATEWAY_RECIPES.stripe,
   },
   {
@@ -399,6 +399,6 @@ export const SECRET_RULES: readonly SecretRule[] = [
     textOnly: true,
     priority: 0,
     judge: judgeGeneric,
-    fix: `If this is a provider key or a password, rotate it and keep it off the app. ${SHIELD_FIX}`,
+    fix: 'If it is a provider key or a password, rotate it and keep it off the app; a provider key can move into the shield (docs/scan.md).',
   },
 ];

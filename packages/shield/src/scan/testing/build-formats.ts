@@ -91,7 +91,9 @@ export function buildDex(strings: readonly string[]): Buffer {
   file.writeUInt32LE(idsOffset, 60);
   file.writeUInt32LE(fileSize - (idsOffset + sorted.length * 4), 104);
   file.writeUInt32LE(idsOffset + sorted.length * 4, 108);
-  offsets.forEach((offset, index) => file.writeUInt32LE(offset, idsOffset + index * 4));
+  offsets.forEach((offset, index) => {
+    file.writeUInt32LE(offset, idsOffset + index * 4);
+  });
   stringData.copy(file, idsOffset + sorted.length * 4);
   map.copy(file, mapOffset);
   createHash('sha1').update(file.subarray(32)).digest().copy(file, 12);

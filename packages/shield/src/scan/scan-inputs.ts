@@ -24,6 +24,8 @@ export interface ScanLimits {
   maxDepth: number;
   /** Entries per archive. */
   maxEntries: number;
+  /** Piece size when a file or entry is over `maxEntryBytes` (pieces overlap by a sixteenth). */
+  pieceBytes: number;
 }
 
 export const DEFAULT_SCAN_LIMITS: ScanLimits = {
@@ -32,6 +34,7 @@ export const DEFAULT_SCAN_LIMITS: ScanLimits = {
   maxRatio: 200,
   maxDepth: 4,
   maxEntries: 250_000,
+  pieceBytes: 32 * 1024 * 1024,
 };
 
 export interface ScanOptions {
@@ -46,8 +49,7 @@ export interface ScanOptions {
 
 /** Folders never entered: version control and installed dependencies are not the build. */
 const SKIPPED_FOLDERS = new Set(['.git', 'node_modules']);
-/** Piece size and overlap for files too large to read whole (overlap > the longest rule window). */
-const PIECE_BYTES = 32 * 1024 * 1024;
+/** Overlap of pieces: more than the longest rule window, so no match is cut in two. */
 const PIECE_OVERLAP = 64 * 1024;
 const BOMB_FLOOR_BYTES = 1024 * 1024;
 
@@ -168,27 +170,31 @@ class Scan {
     this.scanDocument(where, document);
   }
 
-  /** Scans a stream too large to hold, in overlapping pieces, as raw bytes. */
+  /**
+   * Scans a stream too large to hold, in overlapping pieces, as raw bytes. A value is taken from
+   * the piece where it starts before the overlap (the next piece sees the rest whole), and each
+   * value is reported once per stream, as in a file read whole.
+   */
   async scanPieces(where: Where, stream: Readable, onBytes: (n: number) => void): Promise<void> {
     const seen = new Set<string>();
+    const overlap = Math.min(PIECE_OVERLAP, Math.floor(this.limits.pieceBytes / 16));
     let carry = Buffer.alloc(0);
-    let base = 0;
     const pending: Buffer[] = [];
     let pendingBytes = 0;
-    const flush = () => {
+    const flush = (last: boolean) => {
       const piece = Buffer.concat([carry, ...pending]);
       pending.length = 0;
       pendingBytes = 0;
+      const keep = last ? 0 : Math.min(overlap, piece.length);
       const matches = findSecrets(piece, false, this.matcher, this.options.now).filter((match) => {
-        const key = `${match.rule.id}:${base + match.offset}`;
+        if (match.offset >= piece.length - keep) return false;
+        const key = `${match.rule.id}\0${match.value}`;
         if (seen.has(key)) return false;
         seen.add(key);
         return true;
       });
       this.bytesScanned += piece.length - carry.length;
       this.record(where, { format: 'binary', locate: () => undefined }, matches);
-      const keep = Math.min(PIECE_OVERLAP, piece.length);
-      base += piece.length - keep;
       carry = Buffer.from(piece.subarray(piece.length - keep));
     };
     for await (const chunk of stream) {
@@ -196,9 +202,9 @@ class Scan {
       onBytes(buffer.length);
       pending.push(buffer);
       pendingBytes += buffer.length;
-      if (pendingBytes >= PIECE_BYTES) flush();
+      if (pendingBytes >= this.limits.pieceBytes) flush(false);
     }
-    if (pendingBytes > 0) flush();
+    flush(true);
     this.filesScanned++;
   }
 
@@ -225,6 +231,7 @@ class Scan {
       this.note(
         where,
         `not a readable ZIP archive (${error instanceof Error ? error.message : String(error)})`,
+        where.entries.length === 0,
       );
     }
   }

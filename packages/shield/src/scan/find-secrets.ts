@@ -25,7 +25,9 @@ interface Keyword {
 /** Rules prepared for {@link findSecrets}: each distinct keyword once, for text and for binary. */
 export interface SecretMatcher {
   rules: readonly CompiledRule[];
-  text: readonly Keyword[];
+  /** Text: one regex alternating every keyword, and the rules of each keyword. */
+  text: RegExp;
+  textRules: ReadonlyMap<string, readonly number[]>;
   binary: readonly Keyword[];
 }
 
@@ -39,7 +41,7 @@ export function compileRules(rules: readonly SecretRule[]): SecretMatcher {
     const byNeedle = new Map<string, number[]>();
     compiled.forEach(({ rule }, index) => {
       if (!textual && rule.textOnly === true) return;
-      for (const keyword of rule.keywords) {
+      for (const keyword of textual ? [...rule.keywords, ...(rule.textKeywords ?? [])] : rule.keywords) {
         const list = byNeedle.get(keyword) ?? [];
         list.push(index);
         byNeedle.set(keyword, list);
@@ -47,7 +49,18 @@ export function compileRules(rules: readonly SecretRule[]): SecretMatcher {
     });
     return [...byNeedle].map(([needle, list]) => ({ needle: Buffer.from(needle, 'latin1'), rules: list }));
   };
-  return { rules: compiled, text: build(true), binary: build(false) };
+  const text = build(true);
+  const alternation = text
+    .map((keyword) => keyword.needle.toString('latin1'))
+    .sort((a, b) => b.length - a.length)
+    .map((needle) => needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('|');
+  return {
+    rules: compiled,
+    text: new RegExp(alternation, 'g'),
+    textRules: new Map(text.map((keyword) => [keyword.needle.toString('latin1'), keyword.rules])),
+    binary: build(false),
+  };
 }
 
 /**
@@ -64,15 +77,27 @@ export function findSecrets(
   now: Date,
 ): SecretMatch[] {
   const hits: (number[] | undefined)[] = new Array(matcher.rules.length);
-  for (const keyword of textual ? matcher.text : matcher.binary) {
-    let at = bytes.indexOf(keyword.needle);
-    while (at !== -1) {
-      for (const index of keyword.rules) {
-        const list = hits[index];
-        if (list === undefined) hits[index] = [at];
-        else list.push(at);
-      }
-      at = bytes.indexOf(keyword.needle, at + 1);
+  const hit = (rules: readonly number[], at: number) => {
+    for (const index of rules) {
+      const list = hits[index];
+      if (list === undefined) hits[index] = [at];
+      else list.push(at);
+    }
+  };
+  // Text: one pass of a regex over the Latin-1 string beats a byte search per keyword (many
+  // keywords, many hits). Binary: few hits, so a memchr-speed byte search per keyword wins and
+  // nothing is decoded but the windows around hits.
+  let text: string | undefined;
+  if (textual) {
+    text = bytes.toString('latin1');
+    const keywords = matcher.text;
+    keywords.lastIndex = 0;
+    for (let match = keywords.exec(text); match !== null; match = keywords.exec(text))
+      hit(matcher.textRules.get(match[0])!, match.index);
+  } else {
+    for (const keyword of matcher.binary) {
+      for (let at = bytes.indexOf(keyword.needle); at !== -1; at = bytes.indexOf(keyword.needle, at + 1))
+        hit(keyword.rules, at);
     }
   }
   const found: SecretMatch[] = [];
@@ -91,23 +116,24 @@ export function findSecrets(
         end = Math.min(bytes.length, list[i]! + rule.after + 32);
       }
       i++;
-      scanWindow(bytes, start, end, rule, pattern, now, seen, found);
+      const window = text === undefined ? bytes.toString('latin1', start, end) : text.slice(start, end);
+      scanWindow(window, start, end, bytes.length, rule, pattern, now, seen, found);
     }
   }
   return found;
 }
 
 function scanWindow(
-  bytes: Buffer,
+  text: string,
   start: number,
   end: number,
+  length: number,
   rule: SecretRule,
   pattern: RegExp,
   now: Date,
   seen: Set<number>,
   found: SecretMatch[],
 ): void {
-  const text = bytes.toString('latin1', start, end);
   pattern.lastIndex = 0;
   for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
     if (match[0].length === 0) {
@@ -115,7 +141,7 @@ function scanWindow(
       continue;
     }
     const matchEnd = match.index + match[0].length;
-    if ((match.index === 0 && start > 0) || (matchEnd === text.length && end < bytes.length)) continue;
+    if ((match.index === 0 && start > 0) || (matchEnd === text.length && end < length)) continue;
     const group =
       match.groups?.['secret'] !== undefined
         ? 'secret'

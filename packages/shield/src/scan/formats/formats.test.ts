@@ -7,12 +7,19 @@ import {
   HERMES_COMPILERS,
   type HermesBytecodeVersion,
 } from '../testing/build-archives.js';
-import { buildBinaryXml, buildDex, buildResourceTable } from '../testing/build-formats.js';
+import {
+  buildBinaryXml,
+  buildDex,
+  buildElf,
+  buildMachO,
+  buildResourceTable,
+} from '../testing/build-formats.js';
 import { readBinaryXmlStrings, readResourceTableStrings } from './android-binary-xml.js';
 import { readBinaryPlistStrings } from './binary-plist.js';
 import { readDexStrings } from './dex-strings.js';
 import { FormatError } from './format-error.js';
 import { readHermesStrings } from './hermes-strings.js';
+import { elfDataSections, machODataSections } from './native-data.js';
 import { stringIndexAt } from './string-table.js';
 
 const LONG =
@@ -149,5 +156,27 @@ describe('binary property lists', () => {
     const broken = Buffer.from(plist);
     broken.writeBigUInt64BE(BigInt(plist.length * 2), plist.length - 8);
     assert.throws(() => readBinaryPlistStrings(broken), FormatError);
+  });
+});
+
+describe('native libraries', () => {
+  test('ELF: the data sections (.rodata) without the machine code; no section table, no answer', () => {
+    const elf = buildElf(['JNI_OnLoad', 'planted-in-rodata'], 100_000);
+    const data = elfDataSections(elf)!;
+    assert.ok(data.includes('planted-in-rodata'));
+    assert.ok(data.length < 1000, `${data.length} bytes: the 100 kB of code are left out`);
+    const broken = Buffer.from(elf);
+    broken.writeBigUInt64LE(BigInt(elf.length + 1), 0x28);
+    assert.equal(elfDataSections(broken), null);
+  });
+
+  test('Mach-O: __cstring and what follows the sections, not the code', () => {
+    const macho = buildMachO(['_main', 'planted-in-cstring'], 100_000);
+    const data = machODataSections(macho)!;
+    assert.ok(data.includes('planted-in-cstring'));
+    assert.ok(data.length < 1000);
+    const broken = Buffer.from(macho);
+    broken.writeUInt32LE(0xffffff, 32 + 4);
+    assert.equal(machODataSections(broken), null);
   });
 });

@@ -2,6 +2,7 @@ import { readBinaryXmlStrings, readResourceTableStrings } from './android-binary
 import { BPLIST_MAGIC, readBinaryPlistStrings } from './binary-plist.js';
 import { readDexStrings } from './dex-strings.js';
 import { HERMES_DELTA_MAGIC, HERMES_MAGIC, readHermesStrings } from './hermes-strings.js';
+import { elfDataSections, machODataSections } from './native-data.js';
 import { type StringTable, stringIndexAt, stringTable } from './string-table.js';
 
 /** Bytes ready for the rules, with a way back from an offset to a line or string number. */
@@ -119,9 +120,10 @@ export function classify(bytes: Buffer): Classified {
     return { kind: 'document', read: () => fromTable('axml', stringTable(readBinaryXmlStrings(bytes))) };
   if (startsWith(bytes, Buffer.from([0x02, 0x00, 0x0c, 0x00])))
     return { kind: 'document', read: () => fromTable('arsc', stringTable(readResourceTableStrings(bytes))) };
-  if (startsWith(bytes, ELF_MAGIC)) return { kind: 'document', read: () => binary('elf', bytes) };
+  if (startsWith(bytes, ELF_MAGIC))
+    return { kind: 'document', read: () => binary('elf', elfDataSections(bytes) ?? bytes) };
   if (MACH_O_MAGICS.some((magic) => startsWith(bytes, magic)))
-    return { kind: 'document', read: () => binary('mach-o', bytes) };
+    return { kind: 'document', read: () => binary('mach-o', machODataSections(bytes) ?? bytes) };
   if (looksLikeText(bytes)) {
     const head = bytes.toString('latin1', 0, Math.min(bytes.length, 512));
     if (head.includes('<plist')) return { kind: 'document', read: () => xmlPlist(bytes) };

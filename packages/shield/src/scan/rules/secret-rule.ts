@@ -25,6 +25,11 @@ export interface SecretRule {
   severity: Severity;
   /** Literal byte sequences a match contains, or sits near (`before`/`after` bytes). */
   keywords: readonly string[];
+  /**
+   * More keywords, searched in text documents only: names (`aws_secret`, `twilio`) that give
+   * context in source and config files but are not worth a pass over megabytes of machine code.
+   */
+  textKeywords?: readonly string[];
   /** Global regex; the value is the group `secret`, else the whole match. */
   pattern: RegExp;
   /** How far before a keyword and after it a match may reach. */

@@ -1,9 +1,11 @@
+import { scannerTargets } from './scanner-targets.js';
 import type { BenchResults, SetupId, SetupResult, TargetResult } from './types.js';
 
 /** Largest RSS growth, percent, after the first flood phase filled every bounded cache. */
 export const FLOOD_GROWTH_LIMIT_PERCENT = 10;
 
-type Inputs = Pick<BenchResults, 'setups' | 'flood' | 'micro' | 'checks'>;
+type Inputs = Pick<BenchResults, 'setups' | 'flood' | 'micro' | 'checks'> &
+  Pick<Partial<BenchResults>, 'scanner'>;
 
 function round(value: number, digits = 2): number {
   const factor = 10 ** digits;
@@ -231,5 +233,7 @@ export function evaluateTargets(results: Inputs): TargetResult[] {
     'Bare Node proxy rps / upstream alone rps',
     ratio(rps('bare-proxy'), rps('upstream')),
   );
+  if (results.scanner !== undefined && results.scanner !== null)
+    rows.push(...scannerTargets(results.scanner));
   return rows;
 }

@@ -18,6 +18,8 @@ nginx-light); without wrk the load tool is autocannon, without nginx its setups 
   --no-wrk             use autocannon even when wrk is installed
   --no-micro           skip the micro-benchmarks
   --no-flood           skip the flood of distinct tokens, devices and IPs
+  --no-scanner         skip the portcullis scan benchmark
+  --scanner-only       only the portcullis scan benchmark (a generated APK of at least 100 MB)
   --results <dir>      folder of the results JSON (default bench/results)
   --docs <file>        Markdown file to update (default docs/benchmarks.md; --no-docs to skip)
   --tiny               seconds-long smoke run for the harness test (no nginx, docs untouched)
@@ -26,7 +28,7 @@ nginx-light); without wrk the load tool is autocannon, without nginx its setups 
 
 const DEFAULTS: Record<
   BenchMode,
-  Omit<BenchSettings, 'resultsDir' | 'docsFile' | 'setups' | 'nginx' | 'wrk'>
+  Omit<BenchSettings, 'resultsDir' | 'docsFile' | 'setups' | 'nginx' | 'wrk' | 'scannerOnly'>
 > = {
   full: {
     mode: 'full',
@@ -37,6 +39,7 @@ const DEFAULTS: Record<
     threads: 2,
     flood: { tokensPerPhase: 12_000, phases: 3, invalidPerPhase: 1_000, distinctIps: 1_000 },
     micro: { tokens: 2000, apple: 100, android: 100, proofs: 500, limits: 5000 },
+    scanner: { apkMb: 110, rounds: 3 },
   },
   quick: {
     mode: 'quick',
@@ -47,6 +50,7 @@ const DEFAULTS: Record<
     threads: 2,
     flood: { tokensPerPhase: 10_500, phases: 2, invalidPerPhase: 200, distinctIps: 200 },
     micro: { tokens: 500, apple: 30, android: 30, proofs: 100, limits: 1000 },
+    scanner: { apkMb: 110, rounds: 1 },
   },
   tiny: {
     mode: 'tiny',
@@ -57,6 +61,7 @@ const DEFAULTS: Record<
     threads: 2,
     flood: { tokensPerPhase: 100, phases: 1, invalidPerPhase: 10, distinctIps: 10 },
     micro: { tokens: 100, apple: 0, android: 0, proofs: 0, limits: 0 },
+    scanner: { apkMb: 3, rounds: 1 },
   },
 };
 
@@ -91,6 +96,8 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchSett
       'no-wrk': { type: 'boolean' },
       'no-micro': { type: 'boolean' },
       'no-flood': { type: 'boolean' },
+      'no-scanner': { type: 'boolean' },
+      'scanner-only': { type: 'boolean' },
       results: { type: 'string' },
       docs: { type: 'string' },
       'no-docs': { type: 'boolean' },
@@ -120,6 +127,8 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchSett
     nginx: mode !== 'tiny' && values['no-nginx'] !== true,
     wrk: values['no-wrk'] !== true,
     micro: values['no-micro'] === true ? null : base.micro,
+    scanner: values['no-scanner'] === true ? null : base.scanner,
+    scannerOnly: values['scanner-only'] === true,
     flood: values['no-flood'] === true ? { ...base.flood, phases: 0 } : base.flood,
     resultsDir: values.results ?? join(root, 'bench', 'results'),
     docsFile:

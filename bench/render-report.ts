@@ -1,4 +1,4 @@
-import type { BenchResults, TargetResult } from './types.js';
+import type { BenchResults, ScannerBenchResult, TargetResult } from './types.js';
 
 /** Markers of the section of docs/benchmarks.md that `npm run bench` rewrites. */
 export const REPORT_BEGIN = '<!-- bench:results:begin (written by npm run bench; edit around it) -->';
@@ -20,6 +20,9 @@ function targetValue(row: TargetResult): string {
   if (row.id === 'limits-enforced') return row.value === 1 ? 'yes' : 'no';
   if (row.id.startsWith('p99')) return `${row.value >= 0 ? '+' : ''}${figure(row.value, 2)} ms`;
   if (row.id.startsWith('flood')) return `${figure(row.value, 1)} %`;
+  if (row.id === 'scanner-throughput') return `${figure(row.value, 1)} MB/s`;
+  if (row.id === 'scanner-recall') return `${figure(row.value * 100, 0)} %`;
+  if (row.id === 'scanner-clean-alarms') return figure(row.value);
   return `${figure(row.value, 2)}x`;
 }
 
@@ -94,6 +97,37 @@ export function renderReport(results: BenchResults): string {
     floodText,
     '',
     micro,
+    ...(results.scanner === undefined || results.scanner === null
+      ? []
+      : ['', renderScanner(results.scanner)]),
+  ].join('\n');
+}
+
+/** The scanner's paragraph: the APK scan and the text engines side by side. */
+export function renderScanner(scanner: ScannerBenchResult): string {
+  const t = scanner.text;
+  return [
+    `\`portcullis scan\` on a generated ${figure(scanner.apkBytes / 1e6)} MB APK: ${figure(scanner.mbPerSecond, 1)} MB/s (median of ${scanner.rounds.length}; ${figure(scanner.mbPerCpuSecond, 1)} MB per CPU-second), ${figure(scanner.recall * 100)} % of ${scanner.planted} planted keys found, ${scanner.cleanAlarms} alarms on the clean build.`,
+    '',
+    table(
+      ['engine, same extracted text', 'MB/s', 'recall', 'alarms on the clean build'],
+      [
+        [
+          'portcullis',
+          figure(t.portcullisMbPerSecond, 1),
+          `${figure(t.portcullisRecall * 100)} %`,
+          figure(t.portcullisCleanAlarms),
+        ],
+        [
+          t.secretlint,
+          figure(t.secretlintMbPerSecond, 1),
+          `${figure(t.secretlintRecall * 100)} %`,
+          figure(t.secretlintCleanAlarms),
+        ],
+      ],
+    ),
+    '',
+    `${figure(t.bytes / 1e6, 1)} MB of text in ${t.files} files (strings of every entry); portcullis is ${figure(t.speedup, 2)}x faster.`,
   ].join('\n');
 }
 

@@ -22,6 +22,7 @@ import { probeTools } from './probe-tools.js';
 import { createProcessGroup, type ProcessGroup, type StartedProcess } from './process-group.js';
 import { readProcessTree, sampleTreeRss } from './process-stats.js';
 import { runMicroBenchmarks } from './run-micro-benchmarks.js';
+import { runScannerBench } from './scanner-bench.js';
 import { signProofs } from './sign-proofs.js';
 import {
   type BenchResults,
@@ -577,6 +578,7 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
   }
 
   const micro = settings.micro === null ? {} : await runMicroBenchmarks(settings.micro, log);
+  const scanner = settings.scanner === null ? null : await runScannerBench(settings.scanner, log);
 
   const setups: SetupResult[] = settings.setups.map((id) => {
     const setup = running.find((each) => each.id === id);
@@ -642,6 +644,7 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
     setups,
     flood,
     micro,
+    scanner,
     targets: [],
   };
   results.targets = evaluateTargets(results);

@@ -6,8 +6,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluateTargets } from './evaluate-targets.js';
 import { BENCH_USAGE, parseBenchArgs } from './parse-bench-args.js';
-import { renderReport, replaceReportSection } from './render-report.js';
+import { renderReport, renderScanner, replaceReportSection } from './render-report.js';
 import { REPO_ROOT, runBench } from './run-bench.js';
+import { runScannerBench } from './scanner-bench.js';
+import { scannerTargets } from './scanner-targets.js';
 import type { BenchResults } from './types.js';
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -33,6 +35,17 @@ if (argv[0] === '--render') {
   const settings = parseBenchArgs(argv, REPO_ROOT);
   if (settings === 'help') {
     process.stdout.write(BENCH_USAGE);
+  } else if (settings.scannerOnly) {
+    // The scanner alone: its own results file; the docs section keeps the last full run.
+    const scanner = await runScannerBench(settings.scanner ?? { apkMb: 110, rounds: 3 }, log);
+    mkdirSync(settings.resultsDir, { recursive: true });
+    const file = join(settings.resultsDir, `${new Date().toISOString().slice(0, 10)}-scanner.json`);
+    writeFileSync(file, `${JSON.stringify({ scanner, targets: scannerTargets(scanner) }, null, 2)}\n`);
+    const rows = scannerTargets(scanner).map(
+      (row) =>
+        `- ${row.description}: ${row.value} (goal ${row.target}: ${row.pass === true ? 'met' : row.pass === false ? 'MISSED' : 'not measured'})${row.note === undefined ? '' : `; ${row.note}`}`,
+    );
+    process.stdout.write(`${renderScanner(scanner)}\n\n${rows.join('\n')}\n\nresults: ${file}\n`);
   } else {
     const results = await runBench(settings, log);
     mkdirSync(settings.resultsDir, { recursive: true });

@@ -56,6 +56,10 @@ export interface BenchSettings {
   flood: { tokensPerPhase: number; phases: number; invalidPerPhase: number; distinctIps: number };
   /** Iterations handed to each micro-benchmark. */
   micro: { tokens: number; apple: number; android: number; proofs: number; limits: number } | null;
+  /** The scanner benchmark: size of the generated APK and measured scans of it, or null to skip. */
+  scanner: { apkMb: number; rounds: number } | null;
+  /** Run the scanner benchmark alone (no servers, flood or micro-benchmarks). */
+  scannerOnly: boolean;
   /** Folder of the results JSON. */
   resultsDir: string;
   /** Markdown file whose generated section is replaced, or null to leave docs alone. */
@@ -170,5 +174,39 @@ export interface BenchResults {
   setups: SetupResult[];
   flood: FloodResult | null;
   micro: Record<string, Record<string, number | null>>;
+  /** `portcullis scan` figures; absent in runs made before it existed. */
+  scanner?: ScannerBenchResult | null;
   targets: TargetResult[];
+}
+
+/** What the scanner benchmark measured (bench/scanner-bench.ts). */
+export interface ScannerBenchResult {
+  apkBytes: number;
+  /** Each measured scan of the planted APK: wall clock and CPU (all threads) seconds. */
+  rounds: { seconds: number; cpuSeconds: number }[];
+  seconds: number;
+  mbPerSecond: number;
+  mbPerCpuSecond: number;
+  /** Planted keys that are alarms (public-by-design keys are planted too but not counted). */
+  planted: number;
+  /** Share of them the full scan found, by rule and entry. */
+  recall: number;
+  /** Findings above information on the clean build. */
+  cleanAlarms: number;
+  /** Both engines on the same extracted text (strings of every entry). */
+  text: {
+    files: number;
+    bytes: number;
+    secretlint: string;
+    portcullisSeconds: number;
+    secretlintSeconds: number;
+    portcullisMbPerSecond: number;
+    secretlintMbPerSecond: number;
+    /** secretlint seconds / portcullis seconds. */
+    speedup: number;
+    portcullisRecall: number;
+    secretlintRecall: number;
+    portcullisCleanAlarms: number;
+    secretlintCleanAlarms: number;
+  };
 }

@@ -14,20 +14,27 @@ export function readDexStrings(file: Buffer): StringTable {
   const idsOffset = file.readUInt32LE(60);
   if (idsOffset + count * 4 > file.length)
     throw new FormatError('DEX string ids run past the end of the file');
-  const chunks: Buffer[] = [];
+  // Two passes: find each string, then copy them all into one buffer (no object per string).
+  const ends: number[] = new Array(count);
   const starts: number[] = new Array(count);
-  let position = 0;
+  const from: number[] = new Array(count);
+  let total = 0;
   for (let index = 0; index < count; index++) {
     let at = file.readUInt32LE(idsOffset + index * 4);
     if (at >= file.length) throw new FormatError(`DEX string ${index} points past the end of the file`);
     for (let shift = 0; shift < 35 && at < file.length; shift += 7) if ((file[at++]! & 0x80) === 0) break;
     const end = file.indexOf(0, at);
     if (end === -1) throw new FormatError(`DEX string ${index} has no terminating NUL`);
-    starts[index] = position;
-    chunks.push(file.subarray(at, end), NEWLINE);
-    position += end - at + 1;
+    from[index] = at;
+    ends[index] = end;
+    starts[index] = total;
+    total += end - at + 1;
   }
-  return { bytes: Buffer.concat(chunks, position), starts };
+  const bytes = Buffer.allocUnsafe(total);
+  for (let index = 0; index < count; index++) {
+    const position = starts[index]!;
+    const length = file.copy(bytes, position, from[index]!, ends[index]!);
+    bytes[position + length] = 10;
+  }
+  return { bytes, starts };
 }
-
-const NEWLINE = Buffer.from('\n');

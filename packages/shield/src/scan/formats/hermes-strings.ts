@@ -1,4 +1,5 @@
 import { FormatError } from './format-error.js';
+import type { StringTable } from './string-table.js';
 
 /** First 8 bytes of a Hermes bytecode file (execution form), little-endian 0x1F1903C103BC1FC6. */
 export const HERMES_MAGIC = Buffer.from([0xc6, 0x1f, 0xbc, 0x03, 0xc1, 0x03, 0x19, 0x1f]);
@@ -23,6 +24,41 @@ const OVERFLOW_LENGTH = 0xff;
  * Hermes' BytecodeFileFormat.h of each release; throws a FormatError on any out-of-bounds field.
  */
 export function readHermesStrings(file: Buffer): { version: number; strings: string[] } {
+  const strings: string[] = [];
+  const version = visitHermesStrings(file, (utf16, start, bytes) => {
+    strings.push(file.toString(utf16 ? 'utf16le' : 'latin1', start, start + bytes));
+  });
+  return { version, strings };
+}
+
+/**
+ * The same strings joined by newlines for the scanner, copied straight out of the storage
+ * (Latin-1 strings as their bytes, UTF-16 ones re-encoded as UTF-8).
+ */
+export function readHermesStringTable(file: Buffer): StringTable {
+  const pieces: [utf16: boolean, start: number, bytes: number][] = [];
+  let total = 0;
+  visitHermesStrings(file, (utf16, start, bytes) => {
+    pieces.push([utf16, start, bytes]);
+    total += (utf16 ? bytes * 2 : bytes) + 1;
+  });
+  const out = Buffer.allocUnsafe(total);
+  const starts: number[] = new Array(pieces.length);
+  let position = 0;
+  pieces.forEach(([utf16, start, bytes], index) => {
+    starts[index] = position;
+    position += utf16
+      ? out.write(file.toString('utf16le', start, start + bytes), position, 'utf8')
+      : file.copy(out, position, start, start + bytes);
+    out[position++] = 10;
+  });
+  return { bytes: out.subarray(0, position), starts };
+}
+
+function visitHermesStrings(
+  file: Buffer,
+  visit: (utf16: boolean, start: number, bytes: number) => void,
+): number {
   if (file.length < FILE_HEADER_BYTES) throw new FormatError('Hermes bytecode shorter than its header');
   const magic = file.subarray(0, 8);
   if (!magic.equals(HERMES_MAGIC) && !magic.equals(HERMES_DELTA_MAGIC))
@@ -47,7 +83,6 @@ export function readHermesStrings(file: Buffer): { version: number; strings: str
     throw new FormatError(
       `Hermes string table runs past the end of the file (${storage + storageBytes} > ${file.length})`,
     );
-  const strings: string[] = new Array(stringCount);
   for (let index = 0; index < stringCount; index++) {
     const entry = file.readUInt32LE(smallTable + index * 4);
     const utf16 = (entry & UTF16_FLAG) !== 0;
@@ -62,8 +97,7 @@ export function readHermesStrings(file: Buffer): { version: number; strings: str
     const bytes = utf16 ? length * 2 : length;
     if (offset + bytes > storageBytes)
       throw new FormatError(`Hermes string ${index} runs past the string storage`);
-    const start = storage + offset;
-    strings[index] = file.toString(utf16 ? 'utf16le' : 'latin1', start, start + bytes);
+    visit(utf16, storage + offset, bytes);
   }
-  return { version, strings };
+  return version;
 }

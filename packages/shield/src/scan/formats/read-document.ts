@@ -1,7 +1,7 @@
 import { readBinaryXmlStrings, readResourceTableStrings } from './android-binary-xml.js';
 import { BPLIST_MAGIC, readBinaryPlistStrings } from './binary-plist.js';
 import { readDexStrings } from './dex-strings.js';
-import { HERMES_DELTA_MAGIC, HERMES_MAGIC, readHermesStrings } from './hermes-strings.js';
+import { HERMES_DELTA_MAGIC, HERMES_MAGIC, readHermesStringTable } from './hermes-strings.js';
 import { elfDataSections, machODataSections } from './native-data.js';
 import { type StringTable, stringIndexAt, stringTable } from './string-table.js';
 
@@ -110,7 +110,7 @@ export function classify(bytes: Buffer): Classified {
   if (startsWith(bytes, HERMES_MAGIC) || startsWith(bytes, HERMES_DELTA_MAGIC))
     return {
       kind: 'document',
-      read: () => fromTable('hermes', stringTable(readHermesStrings(bytes).strings)),
+      read: () => fromTable('hermes', readHermesStringTable(bytes)),
     };
   if (startsWith(bytes, Buffer.from('dex\n', 'latin1')))
     return { kind: 'document', read: () => fromTable('dex', readDexStrings(bytes)) };

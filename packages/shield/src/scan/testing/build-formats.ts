@@ -195,10 +195,13 @@ export function buildBinaryXml(root: XmlElement): Buffer {
   return Buffer.concat([u16(0x0003), u16(8), u32(8 + body.length), body]);
 }
 
-/** A 64-bit little-endian ELF shared object (AArch64) with `.text`, `.rodata` holding `strings`, `.shstrtab`. */
-export function buildElf(strings: readonly string[], codeSize = 4096): Buffer {
+/**
+ * A 64-bit little-endian ELF shared object (AArch64) with `.text` (`codeSize` bytes), `.rodata`
+ * holding `strings` and then `dataSize` bytes of other constants, and `.shstrtab`.
+ */
+export function buildElf(strings: readonly string[], codeSize = 4096, dataSize = 0): Buffer {
   const text = codeBytes(codeSize);
-  const rodata = Buffer.from(`${strings.join('\0')}\0`, 'latin1');
+  const rodata = Buffer.concat([Buffer.from(`${strings.join('\0')}\0`, 'latin1'), codeBytes(dataSize)]);
   const shstrtab = Buffer.from('\0.text\0.rodata\0.shstrtab\0', 'latin1');
   const textOffset = 64;
   const rodataOffset = textOffset + text.length;

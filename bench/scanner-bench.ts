@@ -1,0 +1,185 @@
+// `npm run bench` for `portcullis scan`: throughput on a large generated APK, and the text engine
+// against secretlint on the same extracted text, with recall on planted keys and false alarms on
+// a clean build for both.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lintSource } from '@secretlint/core';
+import { creator as recommended } from '@secretlint/secretlint-rule-preset-recommend';
+import { compileRules, findSecrets } from '../packages/shield/src/scan/find-secrets.js';
+import { classify } from '../packages/shield/src/scan/formats/read-document.js';
+import { fingerprint } from '../packages/shield/src/scan/redact.js';
+import { SECRET_RULES } from '../packages/shield/src/scan/rules/catalog.js';
+import { scanInputs } from '../packages/shield/src/scan/scan-inputs.js';
+import { forEachZipEntry } from '../packages/shield/src/scan/sources/zip-entries.js';
+import { fakeSecrets } from '../packages/shield/src/scan/testing/build-archives.js';
+import { type PlantedKey, writeBenchApk } from './scanner-bench-apk.js';
+import type { BenchSettings, ScannerBenchResult } from './types.js';
+
+const MB = 1_000_000;
+/** Shortest printable run kept when binary bytes are turned into text for secretlint (`strings -n 8`). */
+const MIN_RUN = 8;
+
+function printableRuns(bytes: Buffer): string {
+  const runs: string[] = [];
+  const text = bytes.toString('latin1');
+  for (const match of text.matchAll(/[\x20-\x7e\t]{8,}/g))
+    if (match[0].length >= MIN_RUN) runs.push(match[0]);
+  return runs.join('\n');
+}
+
+/**
+ * The text a person would get out of the APK with the usual tools, one file per entry: the
+ * strings of Hermes bytecode, DEX and resource files (as the scanner reads them), text files as
+ * they are, and printable runs of native code (`strings`). Images are left out.
+ */
+async function extractText(apk: string): Promise<{ name: string; content: string }[]> {
+  const files: { name: string; content: string }[] = [];
+  await forEachZipEntry(apk, async (entry) => {
+    if (entry.directory) return undefined;
+    const chunks: Buffer[] = [];
+    for await (const chunk of await entry.open()) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    const kind = classify(bytes);
+    if (kind.kind !== 'document') return undefined;
+    const document = kind.read();
+    files.push({
+      name: entry.name,
+      content: document.textual ? document.bytes.toString('latin1') : printableRuns(document.bytes),
+    });
+    return undefined;
+  });
+  return files;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function secretlint(files: { name: string; content: string }[]) {
+  const found: { name: string; text: string }[] = [];
+  const started = performance.now();
+  for (const file of files) {
+    const result = await lintSource({
+      source: { filePath: `/apk/${file.name}`, content: file.content, contentType: 'text' },
+      options: {
+        config: { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommended }] },
+      },
+    });
+    for (const message of result.messages)
+      found.push({ name: file.name, text: file.content.slice(message.range[0], message.range[1]) });
+  }
+  return { seconds: (performance.now() - started) / 1000, found };
+}
+
+function portcullisText(files: { name: string; content: string }[], now: Date) {
+  const matcher = compileRules(SECRET_RULES);
+  const found: { name: string; text: string; alarm: boolean }[] = [];
+  const buffers = files.map((file) => ({ name: file.name, bytes: Buffer.from(file.content, 'latin1') }));
+  const started = performance.now();
+  for (const file of buffers)
+    for (const match of findSecrets(file.bytes, true, matcher, now))
+      found.push({ name: file.name, text: match.value, alarm: match.severity !== 'info' });
+  return { seconds: (performance.now() - started) / 1000, found };
+}
+
+/** A planted key counts as found when a reported value holds it (or is most of it). */
+function recall(planted: PlantedKey[], found: { name: string; text: string }[]): number {
+  const alarms = planted.filter((key) => key.alarm);
+  const hits = alarms.filter((key) =>
+    found.some(
+      (each) =>
+        each.name === key.entry &&
+        (each.text.includes(key.value) || (each.text.length >= 16 && key.value.includes(each.text))),
+    ),
+  );
+  return alarms.length === 0 ? 1 : Math.round((hits.length / alarms.length) * 1000) / 1000;
+}
+
+/**
+ * Builds the APKs in a temporary folder (deleted at the end), scans the planted one `rounds`
+ * times after a warm-up on the clean one, then runs both engines on the extracted text.
+ */
+export async function runScannerBench(
+  settings: NonNullable<BenchSettings['scanner']>,
+  log: (line: string) => void,
+): Promise<ScannerBenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-scan-bench-'));
+  try {
+    const now = new Date();
+    log(`scanner: generating a ${settings.apkMb} MB APK and a clean one`);
+    const apk = join(dir, 'app.apk');
+    const clean = join(dir, 'clean.apk');
+    const planted = await writeBenchApk(apk, settings.apkMb * MB, fakeSecrets());
+    await writeBenchApk(clean, settings.apkMb * MB, null);
+    const apkBytes = statSync(apk).size;
+
+    const cleanScan = await scanInputs([clean], dir, { now });
+    const rounds: { seconds: number; cpuSeconds: number }[] = [];
+    let last = cleanScan;
+    for (let round = 0; round < settings.rounds; round++) {
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      last = await scanInputs([apk], dir, { now });
+      const used = process.cpuUsage(cpu);
+      rounds.push({
+        seconds: (performance.now() - started) / 1000,
+        cpuSeconds: (used.user + used.system) / 1e6,
+      });
+      log(`scanner: round ${round + 1}: ${(apkBytes / MB / rounds.at(-1)!.seconds).toFixed(1)} MB/s`);
+    }
+    const seconds = median(rounds.map((round) => round.seconds));
+    const cpuSeconds = median(rounds.map((round) => round.cpuSeconds));
+    const scanRecall = recall(
+      planted,
+      planted
+        .filter((key) =>
+          last.findings.some(
+            (finding) =>
+              finding.entry === key.entry && finding.fingerprint === fingerprint(finding.ruleId, key.value),
+          ),
+        )
+        .map((key) => ({ name: key.entry, text: key.value })),
+    );
+
+    log('scanner: extracting text, running secretlint and portcullis on it');
+    const text = await extractText(apk);
+    const cleanText = await extractText(clean);
+    const textBytes = text.reduce((sum, file) => sum + file.content.length, 0);
+    portcullisText(cleanText, now); // warm-up
+    const ours = portcullisText(text, now);
+    const theirs = await secretlint(text);
+    const oursClean = portcullisText(cleanText, now);
+    const theirsClean = await secretlint(cleanText);
+    const version = (createRequire(import.meta.url)('@secretlint/core/package.json') as { version: string })
+      .version;
+    return {
+      apkBytes,
+      rounds,
+      seconds,
+      mbPerSecond: Math.round((apkBytes / MB / seconds) * 10) / 10,
+      mbPerCpuSecond: Math.round((apkBytes / MB / cpuSeconds) * 10) / 10,
+      planted: planted.filter((key) => key.alarm).length,
+      recall: scanRecall,
+      cleanAlarms: cleanScan.findings.filter((finding) => finding.severity !== 'info').length,
+      text: {
+        files: text.length,
+        bytes: textBytes,
+        secretlint: `@secretlint/core ${version} + preset-recommend`,
+        portcullisSeconds: Math.round(ours.seconds * 1000) / 1000,
+        secretlintSeconds: Math.round(theirs.seconds * 1000) / 1000,
+        portcullisMbPerSecond: Math.round((textBytes / MB / ours.seconds) * 10) / 10,
+        secretlintMbPerSecond: Math.round((textBytes / MB / theirs.seconds) * 10) / 10,
+        speedup: Math.round((theirs.seconds / ours.seconds) * 100) / 100,
+        portcullisRecall: recall(planted, ours.found),
+        secretlintRecall: recall(planted, theirs.found),
+        portcullisCleanAlarms: oursClean.found.filter((each) => each.alarm).length,
+        secretlintCleanAlarms: theirsClean.found.length,
+      },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -218,7 +218,7 @@ describe('hostile and broken inputs', () => {
       i % 10 === 3 ? secrets.stripeSecret : `filler-${i}`,
     );
     const elf = buildElf(strings, 200_000);
-    const github = buildElf([secrets.github], 10_000);
+    const github = buildElf(['JNI_OnLoad', secrets.github], 10_000);
     const summary = await scanBytes('big.so', Buffer.concat([elf, github]), {
       now,
       limits: { maxEntryBytes: 4096, pieceBytes: 4096 },

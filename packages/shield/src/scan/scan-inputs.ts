@@ -260,23 +260,19 @@ class Scan {
       return 'stop';
     }
     this.bytesInflated += entry.uncompressedSize;
-    let stream: Readable;
-    try {
-      stream = await entry.open();
-    } catch (error) {
-      return skip(`unreadable entry (${error instanceof Error ? error.message : String(error)}): skipped`);
-    }
     try {
       if (entry.uncompressedSize > this.limits.maxEntryBytes) {
-        await this.scanPieces(where, stream, () => undefined);
+        const stream = await entry.open();
+        try {
+          await this.scanPieces(where, stream, () => undefined);
+        } finally {
+          stream.destroy();
+        }
         return undefined;
       }
-      const chunks: Buffer[] = [];
-      for await (const chunk of stream) chunks.push(chunk as Buffer);
-      await this.scanBytes(where, Buffer.concat(chunks), depth);
+      await this.scanBytes(where, await entry.read(), depth);
     } catch (error) {
       if (isProgrammingError(error)) throw error;
-      stream.destroy();
       return skip(`corrupt entry (${error instanceof Error ? error.message : String(error)}): skipped`);
     }
     return undefined;

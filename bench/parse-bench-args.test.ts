@@ -44,6 +44,17 @@ test('options: --only, --reps, --no-micro, --no-flood, --no-docs, --help', () =>
   assert.equal(parseBenchArgs(['--help'], '/repo'), 'help');
 });
 
+test('the scanner: at least 100 MB in the published run, --no-scanner and --scanner-only', () => {
+  const full = parseBenchArgs([], '/repo');
+  const without = parseBenchArgs(['--no-scanner'], '/repo');
+  const only = parseBenchArgs(['--scanner-only'], '/repo');
+  if (full === 'help' || without === 'help' || only === 'help') return assert.fail('help');
+  assert.ok((full.scanner?.apkMb ?? 0) >= 100);
+  assert.equal(full.scannerOnly, false);
+  assert.equal(without.scanner, null);
+  assert.equal(only.scannerOnly, true);
+});
+
 test('bad arguments are refused with the argument named', () => {
   assert.throws(() => parseBenchArgs(['--only', 'apache'], '/repo'), /--only: unknown setup apache/);
   assert.throws(() => parseBenchArgs(['--reps', '0'], '/repo'), /--reps/);

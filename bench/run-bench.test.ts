@@ -70,6 +70,14 @@ test('the benchmark harness runs end to end and reports every setup, check and t
     assert.ok(tokens !== undefined);
     for (const key of ['bareVerifyPerSec', 'missPerSec', 'hitPerSec']) assert.ok((tokens[key] ?? 0) > 0, key);
 
+    // The scanner on a small generated APK: every planted key found, the clean build quiet.
+    const scanner = run.scanner;
+    assert.ok(scanner !== null && scanner !== undefined);
+    assert.equal(scanner.recall, 1);
+    assert.equal(scanner.cleanAlarms, 0);
+    assert.equal(scanner.text.portcullisRecall, 1);
+    assert.ok(scanner.mbPerSecond > 0 && scanner.text.secretlintMbPerSecond > 0);
+
     const ids = run.targets.map((row) => row.id);
     for (const id of [
       'full-checks-vs-bare-proxy',
@@ -82,6 +90,9 @@ test('the benchmark harness runs end to end and reports every setup, check and t
       'token-cache-miss-cost',
       'flood-rss-flat',
       'limits-enforced',
+      'scanner-vs-secretlint',
+      'scanner-recall',
+      'scanner-clean-alarms',
     ]) {
       const row = run.targets.find((each) => each.id === id);
       assert.ok(row !== undefined, id);

@@ -21,14 +21,14 @@ export function scannerTargets(scanner: ScannerBenchResult | null | undefined): 
     },
     {
       id: 'scanner-vs-secretlint',
-      description: 'secretlint time / portcullis time on the same extracted text',
+      description: 'secretlint CPU time / portcullis CPU time on the same extracted text',
       value: text?.speedup ?? null,
       target: '> 1.0x',
       pass: text === undefined ? null : text.speedup > 1,
       ...(text === undefined
         ? {}
         : {
-            note: `${text.portcullisMbPerSecond} vs ${text.secretlintMbPerSecond} MB/s over ${(text.bytes / MB).toFixed(1)} MB in ${text.files} files`,
+            note: `${text.portcullisMbPerSecond} vs ${text.secretlintMbPerSecond} MB per CPU-second over ${(text.bytes / MB).toFixed(1)} MB in ${text.files} files`,
           }),
     },
     {

@@ -198,11 +198,15 @@ export interface ScannerBenchResult {
     files: number;
     bytes: number;
     secretlint: string;
+    /** Wall clock and CPU seconds of one pass over the text (medians of the rounds). */
     portcullisSeconds: number;
     secretlintSeconds: number;
+    portcullisCpuSeconds: number;
+    secretlintCpuSeconds: number;
+    /** MB of text per CPU-second. */
     portcullisMbPerSecond: number;
     secretlintMbPerSecond: number;
-    /** secretlint seconds / portcullis seconds. */
+    /** secretlint CPU seconds / portcullis CPU seconds. */
     speedup: number;
     portcullisRecall: number;
     secretlintRecall: number;

@@ -9,7 +9,7 @@ import type { IgnoreList } from './ignore-list.js';
 import { fingerprint, redact } from './redact.js';
 import { SECRET_RULES } from './rules/catalog.js';
 import type { SecretRule } from './rules/secret-rule.js';
-import { forEachZipEntry, type ZipEntryInfo } from './sources/zip-entries.js';
+import { listZipEntries, type ZipEntryInfo, type ZipListing } from './sources/zip-entries.js';
 import type { Finding, ScanNote, ScanSummary } from './types.js';
 
 /** Bounds that keep a hostile archive from exhausting memory or time. */
@@ -52,6 +52,12 @@ const SKIPPED_FOLDERS = new Set(['.git', 'node_modules']);
 /** Overlap of pieces: more than the longest rule window, so no match is cut in two. */
 const PIECE_OVERLAP = 64 * 1024;
 const BOMB_FLOOR_BYTES = 1024 * 1024;
+
+type EntryPlan =
+  | { kind: 'none' }
+  | { kind: 'skip' | 'stop'; message: string }
+  | { kind: 'read' }
+  | { kind: 'pieces' };
 
 /** Bugs propagate; everything else a hostile file can cause becomes a note. */
 function isProgrammingError(error: unknown): boolean {
@@ -208,23 +214,15 @@ class Scan {
     this.filesScanned++;
   }
 
+  /**
+   * Scans the entries of an archive in directory order. Every entry is judged first from its
+   * directory record (name, encryption, ratio, the inflation budget), then read; the next entry's
+   * read (file read and inflate, on the thread pool) runs while this one is scanned.
+   */
   async scanArchive(where: Where, source: string | Buffer, depth: number): Promise<void> {
-    let entries = 0;
+    let listing: ZipListing;
     try {
-      await forEachZipEntry(source, async (entry) => {
-        if (++entries > this.limits.maxEntries) {
-          this.note(where, `more than ${this.limits.maxEntries} entries: the rest is not scanned`);
-          return 'stop';
-        }
-        const inner: Where = { file: where.file, entries: [...where.entries, entry.name] };
-        // Progress follows the compressed bytes of the outermost archive, which is what was read.
-        const onDisk = typeof source === 'string';
-        try {
-          return await this.scanEntry(inner, entry, depth);
-        } finally {
-          if (onDisk) this.progress(entry.compressedSize);
-        }
-      });
+      listing = await listZipEntries(source, this.limits.maxEntries);
     } catch (error) {
       if (isProgrammingError(error)) throw error;
       this.filesSkipped++;
@@ -233,49 +231,97 @@ class Scan {
         `not a readable ZIP archive (${error instanceof Error ? error.message : String(error)})`,
         where.entries.length === 0,
       );
+      return;
+    }
+    try {
+      if (listing.truncated)
+        this.note(where, `more than ${this.limits.maxEntries} entries: the rest is not scanned`);
+      const plans: EntryPlan[] = [];
+      for (const entry of listing.entries) {
+        const plan = this.plan(entry);
+        if (plan.kind === 'stop') {
+          this.note(where, plan.message);
+          break;
+        }
+        plans.push(plan);
+      }
+      const reads: (Promise<Buffer> | undefined)[] = [];
+      const prefetch = (index: number) => {
+        const entry = listing.entries[index];
+        if (plans[index]?.kind !== 'read' || entry === undefined || reads[index] !== undefined) return;
+        const pending = entry.read();
+        pending.catch(() => undefined); // handled where it is awaited
+        reads[index] = pending;
+      };
+      prefetch(0);
+      for (let index = 0; index < plans.length; index++) {
+        prefetch(index + 1);
+        const entry = listing.entries[index]!;
+        const inner: Where = { file: where.file, entries: [...where.entries, entry.name] };
+        try {
+          await this.scanEntry(inner, entry, plans[index]!, reads[index], depth);
+        } finally {
+          reads[index] = undefined;
+          // Progress follows the compressed bytes of the outermost archive, which is what was read.
+          if (typeof source === 'string') this.progress(entry.compressedSize);
+        }
+      }
+    } finally {
+      await listing.close();
     }
   }
 
-  async scanEntry(where: Where, entry: ZipEntryInfo, depth: number): Promise<'stop' | undefined> {
-    if (entry.directory) return undefined;
-    const skip = (message: string) => {
-      this.filesSkipped++;
-      this.note(where, message);
-      return undefined;
-    };
-    if (entry.unsafeName !== null) return skip(`unsafe entry name (${entry.unsafeName}): skipped`);
-    if (entry.encrypted) return skip('encrypted entry: skipped');
+  /** What to do with an entry, from its directory record alone. */
+  plan(entry: ZipEntryInfo): EntryPlan {
+    if (entry.directory) return { kind: 'none' };
+    if (entry.unsafeName !== null)
+      return { kind: 'skip', message: `unsafe entry name (${entry.unsafeName}): skipped` };
+    if (entry.encrypted) return { kind: 'skip', message: 'encrypted entry: skipped' };
     if (
       entry.uncompressedSize > BOMB_FLOOR_BYTES &&
       entry.uncompressedSize > entry.compressedSize * this.limits.maxRatio
     )
-      return skip(
-        `inflates ${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))}:1 (over ${this.limits.maxRatio}:1, a zip bomb?): skipped`,
-      );
-    if (this.bytesInflated + entry.uncompressedSize > this.limits.maxTotalBytes) {
-      this.note(
-        where,
-        `the archives inflate past ${this.limits.maxTotalBytes} bytes: the rest is not scanned`,
-      );
-      return 'stop';
-    }
+      return {
+        kind: 'skip',
+        message: `inflates ${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))}:1 (over ${this.limits.maxRatio}:1, a zip bomb?): skipped`,
+      };
+    if (this.bytesInflated + entry.uncompressedSize > this.limits.maxTotalBytes)
+      return {
+        kind: 'stop',
+        message: `the archives inflate past ${this.limits.maxTotalBytes} bytes: the rest is not scanned`,
+      };
     this.bytesInflated += entry.uncompressedSize;
+    return { kind: entry.uncompressedSize > this.limits.maxEntryBytes ? 'pieces' : 'read' };
+  }
+
+  async scanEntry(
+    where: Where,
+    entry: ZipEntryInfo,
+    plan: EntryPlan,
+    read: Promise<Buffer> | undefined,
+    depth: number,
+  ): Promise<void> {
+    if (plan.kind === 'none' || plan.kind === 'stop') return;
+    const skip = (message: string) => {
+      this.filesSkipped++;
+      this.note(where, message);
+    };
+    if (plan.kind === 'skip') return skip(plan.message);
     try {
-      if (entry.uncompressedSize > this.limits.maxEntryBytes) {
+      if (plan.kind === 'pieces') {
         const stream = await entry.open();
         try {
           await this.scanPieces(where, stream, () => undefined);
         } finally {
           stream.destroy();
         }
-        return undefined;
+        return;
       }
-      await this.scanBytes(where, await entry.read(), depth);
+      await this.scanBytes(where, await (read ?? entry.read()), depth);
     } catch (error) {
       if (isProgrammingError(error)) throw error;
-      return skip(`corrupt entry (${error instanceof Error ? error.message : String(error)}): skipped`);
+      skip(`corrupt entry (${error instanceof Error ? error.message : String(error)}): skipped`);
     }
-    return undefined;
   }
 
   async scanFile(where: Where, path: string, size: number): Promise<void> {

@@ -34,7 +34,8 @@ const lowLevel = yauzl as unknown as {
 
 const OPTIONS = {
   lazyEntries: true,
-  autoClose: true,
+  // The listing outlives the directory walk (entries are read afterwards): closed by close().
+  autoClose: false,
   // Names are decoded and judged here, so one bad name skips its entry instead of the archive.
   decodeStrings: false,
   validateEntrySizes: true,
@@ -49,29 +50,40 @@ function openZip(source: string | Buffer): Promise<yauzl.ZipFile> {
   });
 }
 
+/** The central directory of an archive, and a way to release the file. */
+export interface ZipListing {
+  entries: ZipEntryInfo[];
+  /** True when the directory has more than the `limit` entries asked for (the rest are not listed). */
+  truncated: boolean;
+  close(): Promise<void>;
+}
+
 /**
- * Visits the entries of a ZIP archive (a path: read with random access, never unpacked; or bytes
- * of a nested archive) one at a time, in central-directory order. `visit` returning `'stop'`
- * ends the walk. Rejects when the archive itself cannot be read (no end of central directory,
- * a corrupt directory record); a bad entry only fails its own `open()` or stream.
+ * Lists the entries of a ZIP archive (a path: read with random access, never unpacked; or the
+ * bytes of a nested archive), at most `limit` of them. Entries are then read in any order, even
+ * several at once. Rejects when the archive itself cannot be read (no end of central directory,
+ * a corrupt directory record); a bad entry only fails its own `read()` or stream.
  */
-export async function forEachZipEntry(
+export async function listZipEntries(
   source: string | Buffer,
-  visit: (entry: ZipEntryInfo) => Promise<'stop' | undefined>,
-): Promise<void> {
+  limit = Number.POSITIVE_INFINITY,
+): Promise<ZipListing> {
   const zip = await openZip(source);
-  const file = typeof source === 'string' ? await openFile(source, 'r') : null;
+  const file = typeof source === 'string' ? await openFile(source, 'r').catch(() => null) : null;
+  const close = async () => {
+    if (zip.isOpen) zip.close();
+    await file?.close();
+  };
+  const lowLevelZip = zip as unknown as {
+    readLocalFileHeader(
+      entry: yauzl.Entry,
+      options: { minimal: true },
+      callback: (error: Error | null, header: { fileDataStart: number }) => void,
+    ): void;
+  };
   const dataStart = (entry: yauzl.Entry) =>
     new Promise<number>((resolve, reject) =>
-      (
-        zip as unknown as {
-          readLocalFileHeader(
-            entry: yauzl.Entry,
-            options: { minimal: true },
-            callback: (error: Error | null, header: { fileDataStart: number }) => void,
-          ): void;
-        }
-      ).readLocalFileHeader(entry, { minimal: true }, (error, header) =>
+      lowLevelZip.readLocalFileHeader(entry, { minimal: true }, (error, header) =>
         error !== null ? reject(error) : resolve(header.fileDataStart),
       ),
     );
@@ -80,8 +92,9 @@ export async function forEachZipEntry(
       throw new Error(`unsupported compression method ${entry.compressionMethod}`);
     const start = await dataStart(entry);
     let raw: Buffer;
-    if (file === null) raw = (source as Buffer).subarray(start, start + entry.compressedSize);
+    if (typeof source !== 'string') raw = source.subarray(start, start + entry.compressedSize);
     else {
+      if (file === null) throw new Error('the archive could not be opened for reading');
       raw = Buffer.allocUnsafe(entry.compressedSize);
       const { bytesRead } = await file.read(raw, 0, entry.compressedSize, start);
       if (bytesRead !== entry.compressedSize) throw new Error('entry runs past the end of the archive');
@@ -94,56 +107,55 @@ export async function forEachZipEntry(
       throw new Error(`inflates to ${bytes.length} bytes, not the ${entry.uncompressedSize} it declares`);
     return bytes;
   };
+  const entries: ZipEntryInfo[] = [];
+  let truncated = false;
   try {
-    await walk(zip, visit, read);
-  } finally {
-    await file?.close();
+    await new Promise<void>((resolve, reject) => {
+      zip.on('error', reject);
+      zip.on('end', () => resolve());
+      zip.on('entry', (entry: yauzl.Entry) => {
+        if (entries.length >= limit) {
+          truncated = true;
+          resolve();
+          return;
+        }
+        const raw = entry.fileName as unknown as Buffer;
+        const name = lowLevel.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, entry.extraFields, false);
+        entries.push({
+          name,
+          unsafeName: lowLevel.validateFileName(name),
+          directory: name.endsWith('/'),
+          encrypted: entry.isEncrypted(),
+          compressedSize: entry.compressedSize,
+          uncompressedSize: entry.uncompressedSize,
+          open: () =>
+            new Promise((resolveStream, rejectStream) =>
+              zip.openReadStream(entry, (error, stream) =>
+                error !== null ? rejectStream(error) : resolveStream(stream),
+              ),
+            ),
+          read: () => read(entry),
+        });
+        zip.readEntry();
+      });
+      zip.readEntry();
+    });
+  } catch (error) {
+    await close();
+    throw error;
   }
+  return { entries, truncated, close };
 }
 
-function walk(
-  zip: yauzl.ZipFile,
+/** Visits the entries of an archive one at a time, in central-directory order. */
+export async function forEachZipEntry(
+  source: string | Buffer,
   visit: (entry: ZipEntryInfo) => Promise<'stop' | undefined>,
-  read: (entry: yauzl.Entry) => Promise<Buffer>,
 ): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let finished = false;
-    const finish = (error?: unknown) => {
-      if (finished) return;
-      finished = true;
-      if (zip.isOpen) zip.close();
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    zip.on('error', finish);
-    zip.on('end', () => finish());
-    zip.on('entry', (entry: yauzl.Entry) => {
-      const raw = entry.fileName as unknown as Buffer;
-      const name = lowLevel.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, entry.extraFields, false);
-      const info: ZipEntryInfo = {
-        name,
-        unsafeName: lowLevel.validateFileName(name),
-        directory: name.endsWith('/'),
-        encrypted: entry.isEncrypted(),
-        compressedSize: entry.compressedSize,
-        uncompressedSize: entry.uncompressedSize,
-        open: () =>
-          new Promise((resolveStream, rejectStream) =>
-            zip.openReadStream(entry, (error, stream) =>
-              error !== null ? rejectStream(error) : resolveStream(stream),
-            ),
-          ),
-        read: () => read(entry),
-      };
-      visit(info).then(
-        (next) => {
-          if (finished) return;
-          if (next === 'stop') finish();
-          else zip.readEntry();
-        },
-        (error: unknown) => finish(error),
-      );
-    });
-    zip.readEntry();
-  });
+  const listing = await listZipEntries(source);
+  try {
+    for (const entry of listing.entries) if ((await visit(entry)) === 'stop') break;
+  } finally {
+    await listing.close();
+  }
 }

@@ -73,8 +73,15 @@ async function timed<T>(
   };
 }
 
+/** A reported range of an extracted file. */
+interface Reported {
+  name: string;
+  start: number;
+  end: number;
+}
+
 async function secretlint(files: { name: string; content: string }[]) {
-  const found: { name: string; text: string }[] = [];
+  const found: Reported[] = [];
   for (const file of files) {
     const result = await lintSource({
       source: { filePath: `/apk/${file.name}`, content: file.content, contentType: 'text' },
@@ -83,30 +90,43 @@ async function secretlint(files: { name: string; content: string }[]) {
       },
     });
     for (const message of result.messages)
-      found.push({ name: file.name, text: file.content.slice(message.range[0], message.range[1]) });
+      found.push({ name: file.name, start: message.range[0], end: message.range[1] });
   }
   return found;
 }
 
 function portcullisText(files: { name: string; content: string }[], now: Date) {
   const matcher = compileRules(SECRET_RULES);
-  const found: { name: string; text: string; alarm: boolean }[] = [];
+  const found: (Reported & { alarm: boolean })[] = [];
   for (const file of files)
     for (const match of findSecrets(Buffer.from(file.content, 'latin1'), true, matcher, now))
-      found.push({ name: file.name, text: match.value, alarm: match.severity !== 'info' });
+      found.push({
+        name: file.name,
+        start: match.offset,
+        end: match.offset + match.value.length,
+        alarm: match.severity !== 'info',
+      });
   return found;
 }
 
-/** A planted key counts as found when a reported value holds it (or is most of it). */
-function recall(planted: PlantedKey[], found: { name: string; text: string }[]): number {
+/**
+ * A planted key counts as found when a reported range overlaps one of its places in its file
+ * (secretlint reports some keys with their name, or only part of them: it still pointed there).
+ */
+function recall(
+  planted: PlantedKey[],
+  files: { name: string; content: string }[],
+  found: Reported[],
+): number {
   const alarms = planted.filter((key) => key.alarm);
-  const hits = alarms.filter((key) =>
-    found.some(
-      (each) =>
-        each.name === key.entry &&
-        (each.text.includes(key.value) || (each.text.length >= 16 && key.value.includes(each.text))),
-    ),
-  );
+  const hits = alarms.filter((key) => {
+    const content = files.find((file) => file.name === key.entry)?.content ?? '';
+    for (let at = content.indexOf(key.value); at !== -1; at = content.indexOf(key.value, at + 1)) {
+      const end = at + key.value.length;
+      if (found.some((each) => each.name === key.entry && each.start < end && each.end > at)) return true;
+    }
+    return false;
+  });
   return alarms.length === 0 ? 1 : Math.round((hits.length / alarms.length) * 1000) / 1000;
 }
 
@@ -144,17 +164,14 @@ export async function runScannerBench(
     }
     const seconds = median(rounds.map((round) => round.seconds));
     const cpuSeconds = median(rounds.map((round) => round.cpuSeconds));
-    const scanRecall = recall(
-      planted,
-      planted
-        .filter((key) =>
-          last.findings.some(
-            (finding) =>
-              finding.entry === key.entry && finding.fingerprint === fingerprint(finding.ruleId, key.value),
-          ),
-        )
-        .map((key) => ({ name: key.entry, text: key.value })),
+    const alarms = planted.filter((key) => key.alarm);
+    const scanFound = alarms.filter((key) =>
+      last.findings.some(
+        (finding) =>
+          finding.entry === key.entry && finding.fingerprint === fingerprint(finding.ruleId, key.value),
+      ),
     );
+    const scanRecall = alarms.length === 0 ? 1 : Math.round((scanFound.length / alarms.length) * 1000) / 1000;
 
     log('scanner: extracting text, running secretlint and portcullis on it');
     const text = await extractText(apk);
@@ -204,8 +221,8 @@ export async function runScannerBench(
         portcullisMbPerSecond: Math.round((textBytes / MB / ours.cpuSeconds) * 10) / 10,
         secretlintMbPerSecond: Math.round((textBytes / MB / theirs.cpuSeconds) * 10) / 10,
         speedup: Math.round((theirs.cpuSeconds / ours.cpuSeconds) * 100) / 100,
-        portcullisRecall: recall(planted, ours.found),
-        secretlintRecall: recall(planted, theirs.found),
+        portcullisRecall: recall(planted, text, ours.found),
+        secretlintRecall: recall(planted, text, theirs.found),
         portcullisCleanAlarms: oursClean.filter((each) => each.alarm).length,
         secretlintCleanAlarms: theirsClean.length,
       },

@@ -45,7 +45,7 @@ describe('portcullis scan', () => {
       /critical\s+stripe-secret-key\s+shop\.apk!\/assets\/index\.android\.bundle \(string \d+\)\s+sk_live_/,
     );
     assert.match(result.out, /What to do:/);
-    assert.match(result.out, /13 findings \(2 critical, 8 high, 1 medium, 2 info\)/);
+    assert.match(result.out, /14 findings \(2 critical, 8 high, 2 medium, 2 info\)/);
     for (const value of Object.values(secrets))
       assert.ok(!result.out.includes(value), 'no secret is printed whole');
   });
@@ -66,7 +66,7 @@ describe('portcullis scan', () => {
   test('--json and --sarif (2.1.0) carry fingerprints and redacted values only', async () => {
     const json = JSON.parse((await cli(['scan', 'shop.apk', '--json'])).out);
     assert.equal(json.schema, 'portcullis-scan/1');
-    assert.equal(json.findings.length, 13);
+    assert.equal(json.findings.length, 14);
     assert.ok(
       json.findings.every((finding: { fingerprint: string }) => /^[0-9a-f]{16}$/.test(finding.fingerprint)),
     );
@@ -75,7 +75,7 @@ describe('portcullis scan', () => {
     const sarif = JSON.parse(await readFile(join(dir, 'report.sarif'), 'utf8'));
     assert.equal(sarif.version, '2.1.0');
     const [runLog] = sarif.runs;
-    assert.equal(runLog.results.length, 13);
+    assert.equal(runLog.results.length, 14);
     const stripe = runLog.results.find((result: { ruleId: string }) => result.ruleId === 'stripe-secret-key');
     assert.equal(stripe.level, 'error');
     assert.equal(stripe.locations[0].physicalLocation.artifactLocation.uri, 'shop.apk');

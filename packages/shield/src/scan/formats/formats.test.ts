@@ -125,6 +125,13 @@ describe('Android binary XML and resource tables', () => {
     ]);
   });
 
+  test('resources.arsc: string resources as name = "value" pairs (react-native-config), then the pool', () => {
+    const table = buildResourceTable(['Shop'], { API_TOKEN: 'a8F3kL9mQ2xZ', app_name: 'Shop' });
+    const strings = readResourceTableStrings(table);
+    assert.deepEqual(strings.slice(0, 2), ['API_TOKEN = "a8F3kL9mQ2xZ"', 'app_name = "Shop"']);
+    assert.ok(strings.includes('a8F3kL9mQ2xZ'));
+  });
+
   test('refuses chunks that run past the file', () => {
     const table = buildResourceTable(['a']);
     assert.throws(() => readResourceTableStrings(table.subarray(0, 30)), FormatError);

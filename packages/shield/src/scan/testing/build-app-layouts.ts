@@ -56,6 +56,7 @@ export async function buildApk(secrets: FakeSecrets | null): Promise<{ apk: Buff
     'onCreate',
   ];
   const arscStrings = ['Shop', 'Welcome back', 'res/drawable/icon.png'];
+  const arscResources: Record<string, string> = { app_name: 'Shop', API_URL: 'https://shield.example.com' };
   const metaData = [
     {
       tag: 'meta-data',
@@ -76,6 +77,8 @@ export async function buildApk(secrets: FakeSecrets | null): Promise<{ apk: Buff
       plant('mailgun-api-key', 'resources.arsc', secrets.mailgun),
       plant('stripe-publishable-key', 'resources.arsc', secrets.stripePublishable),
     );
+    // react-native-config writes every .env value as a string resource named after its key.
+    arscResources['CLIENT_SECRET'] = plant('generic-secret', 'resources.arsc', secrets.genericResource);
     metaData[0]!.attributes.value = plant('google-api-key', 'AndroidManifest.xml', secrets.googleApiKey);
     metaData.push({
       tag: 'meta-data',
@@ -103,7 +106,7 @@ export async function buildApk(secrets: FakeSecrets | null): Promise<{ apk: Buff
   const apk = await buildZip([
     { name: 'AndroidManifest.xml', data: manifest },
     { name: 'classes.dex', data: buildDex(dexStrings) },
-    { name: 'resources.arsc', data: buildResourceTable(arscStrings), store: true },
+    { name: 'resources.arsc', data: buildResourceTable(arscStrings, arscResources), store: true },
     { name: 'assets/index.android.bundle', data: await compileHermes(bundleSource, 96) },
     { name: 'assets/.env', data: Buffer.from(env) },
     { name: 'assets/plugins/maps.zip', data: await buildZip(plugin) },

@@ -111,6 +111,7 @@ export function fakeSecrets() {
     googleApiKey: `AIza${pick(ALNUM, 35)}`,
     jwt: `${base64url({ alg: 'HS256', typ: 'JWT' })}.${base64url({ sub: 'app', iat: 1_700_000_000, exp: 1_900_000_000 })}.${pick(ALNUM, 43)}`,
     genericToken: pick(ALNUM, 32),
+    genericResource: pick(ALNUM, 28),
   };
 }
 export type FakeSecrets = ReturnType<typeof fakeSecrets>;

@@ -136,10 +136,53 @@ export function buildStringPool(strings: readonly string[], utf8: boolean): Buff
   ]);
 }
 
-/** A compiled resource table with its global string pool (UTF-8, as aapt2 writes it) and no packages. */
-export function buildResourceTable(values: readonly string[]): Buffer {
-  const pool = buildStringPool(values, true);
-  return Buffer.concat([u16(0x0002), u16(12), u32(12 + pool.length), u32(0), pool]);
+/**
+ * A compiled resource table as aapt2 writes it: the global string pool (UTF-8), and one package
+ * whose `string` type holds one entry per `strings` name, pointing at its value in the pool.
+ */
+export function buildResourceTable(values: readonly string[], strings: Record<string, string> = {}): Buffer {
+  const names = Object.keys(strings);
+  const pool = buildStringPool([...values, ...Object.values(strings)], true);
+  const typePool = buildStringPool(['string'], false);
+  const keyPool = buildStringPool(names, false);
+  const config = Buffer.concat([u32(64), Buffer.alloc(60)]);
+  const typeHeaderSize = 20 + config.length;
+  const entries = names.map((_, index) =>
+    Buffer.concat([u16(8), u16(0), u32(index), u16(8), Buffer.from([0, 0x03]), u32(values.length + index)]),
+  );
+  const offsets = entries.map((_, index) => u32(index * 16));
+  const entriesStart = typeHeaderSize + offsets.length * 4;
+  const typeBody = Buffer.concat([...offsets, ...entries]);
+  const typeChunk = Buffer.concat([
+    u16(0x0201),
+    u16(typeHeaderSize),
+    u32(typeHeaderSize + typeBody.length),
+    Buffer.from([1, 0]),
+    u16(0),
+    u32(names.length),
+    u32(entriesStart),
+    config,
+    typeBody,
+  ]);
+  const packageHeaderSize = 288;
+  const packageName = Buffer.alloc(256);
+  packageName.write('com.example.shop', 'utf16le');
+  const packageBody = Buffer.concat([typePool, keyPool, typeChunk]);
+  const packageChunk = Buffer.concat([
+    u16(0x0200),
+    u16(packageHeaderSize),
+    u32(packageHeaderSize + packageBody.length),
+    u32(0x7f),
+    packageName,
+    u32(packageHeaderSize),
+    u32(1),
+    u32(packageHeaderSize + typePool.length),
+    u32(names.length),
+    u32(0),
+    packageBody,
+  ]);
+  const body = Buffer.concat([pool, packageChunk]);
+  return Buffer.concat([u16(0x0002), u16(12), u32(12 + body.length), u32(1), body]);
 }
 
 /** One element of {@link buildBinaryXml}: a tag with android: attributes (string values). */

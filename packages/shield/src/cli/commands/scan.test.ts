@@ -58,6 +58,10 @@ describe('portcullis scan', () => {
     const bad = await cli(['scan', 'shop.apk', '--fail-on', 'severe']);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /--fail-on severe: not a severity/);
+    await writeFile(join(dir, 'corrupt.apk'), (await readFile(join(dir, 'clean.apk'))).subarray(0, 3000));
+    const corrupt = await cli(['scan', 'corrupt.apk', '--fail-on', 'none']);
+    assert.equal(corrupt.code, 1, 'an unreadable input fails even with --fail-on none');
+    assert.match(corrupt.err, /corrupt\.apk: not a readable ZIP archive/);
     const missing = await cli(['scan', 'nowhere.apk']);
     assert.equal(missing.code, 2);
     assert.match(missing.err, /nowhere\.apk: no such file or folder/);

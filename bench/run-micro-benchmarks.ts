@@ -1,8 +1,8 @@
-import { benchAndroid } from '../packages/shield/src/attest/android/bench.js';
-import { benchApple } from '../packages/shield/src/attest/apple/bench.js';
-import { benchLimits } from '../packages/shield/src/limits/bench.js';
-import { benchProofs } from '../packages/shield/src/proofs/bench.js';
-import { benchTokens } from '../packages/shield/src/tokens/bench.js';
+import { benchAndroid } from './micro/bench-android.js';
+import { benchApple } from './micro/bench-apple.js';
+import { benchLimits } from './micro/bench-limits.js';
+import { benchProofs } from './micro/bench-proofs.js';
+import { benchTokens } from './micro/bench-tokens.js';
 import type { BenchSettings } from './types.js';
 
 type Figures = Record<string, number | null>;

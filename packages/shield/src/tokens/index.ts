@@ -1,5 +1,3 @@
-export type { TokenBenchResult } from './bench.js';
-export { benchTokens } from './bench.js';
 export { createJwksHttp, DEFAULT_JWKS_MAX_AGE_SECONDS } from './create-jwks-http.js';
 export type { KeyStore, KeyStoreOptions, RotateOptions } from './create-key-store.js';
 export { createKeyStore } from './create-key-store.js';

@@ -8,8 +8,6 @@ export {
 } from './android-policy.js';
 export type { AndroidKeyAttestationStep } from './android-steps.js';
 export { ANDROID_KEY_ATTESTATION_STEPS } from './android-steps.js';
-export type { AndroidBenchResult } from './bench.js';
-export { benchAndroid } from './bench.js';
 export type {
   RevocationSource,
   RevocationSourceOptions,

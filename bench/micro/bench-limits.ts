@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { AppTokenClaims } from '@portcullis/protocol';
-import type { GatewayCheck, GatewayCheckContext, RouteSpec } from '../gateway/types.js';
-import { createIdentifierHasher } from '../identifier-hasher.js';
-import { createLimitChecks } from './create-limit-checks.js';
-import { createMemoryLimitStore } from './stores/create-memory-limit-store.js';
-import { createRedisLimitStore } from './stores/create-redis-limit-store.js';
-import type { LimitStore } from './types.js';
+import type {
+  GatewayCheck,
+  GatewayCheckContext,
+  RouteSpec,
+} from '../../packages/shield/src/gateway/types.js';
+import { createIdentifierHasher } from '../../packages/shield/src/identifier-hasher.js';
+import { createLimitChecks } from '../../packages/shield/src/limits/create-limit-checks.js';
+import { createMemoryLimitStore } from '../../packages/shield/src/limits/stores/create-memory-limit-store.js';
+import { createRedisLimitStore } from '../../packages/shield/src/limits/stores/create-redis-limit-store.js';
+import type { LimitStore } from '../../packages/shield/src/limits/types.js';
 
 export interface LimitBenchResult {
   /** Header-phase limit checks per second (device + ip + global rules) on the memory store. */

@@ -1,9 +1,8 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { decodeCBOR } from '@levischuck/tiny-cbor';
-// Test-kit devices are a development dependency of the benchmark only; nothing else in the shield imports them.
 import { createAppAttestTestAuthority, createSoftwareAppAttestDevice } from '@portcullis/testkit';
-import { verifyAppleAssertion } from './verify-apple-assertion.js';
-import { verifyAppleAttestation } from './verify-apple-attestation.js';
+import { verifyAppleAssertion } from '../../packages/shield/src/attest/apple/verify-apple-assertion.js';
+import { verifyAppleAttestation } from '../../packages/shield/src/attest/apple/verify-apple-attestation.js';
 
 /** Throughput of the App Attest verifiers, measured in one run. */
 export interface AppleBenchResult {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { benchApple } from './bench.js';
+import { benchApple } from './bench-apple.js';
 
 // Rates depend on the machine and its load, so only their shape is checked here; `npm run bench` records them.
 test('benchApple returns the three rates of one run and refuses a non-positive iteration count', () => {

@@ -1,12 +1,15 @@
 import { createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { type AppTokenClaims, formatProofHeader, proofMessage } from '@portcullis/protocol';
-// Test-kit devices are a development dependency of the benchmark only; nothing else in the shield imports them.
 import { createAppAttestTestAuthority, createSoftwareAppAttestDevice } from '@portcullis/testkit';
-import type { GatewayCheck, GatewayCheckContext, RouteSpec } from '../gateway/types.js';
-import { createMemoryStores } from '../stores/memory/create-memory-stores.js';
-import type { NewDevice } from '../stores/ports.js';
-import { createProofCheck } from './create-proof-check.js';
+import type {
+  GatewayCheck,
+  GatewayCheckContext,
+  RouteSpec,
+} from '../../packages/shield/src/gateway/types.js';
+import { createProofCheck } from '../../packages/shield/src/proofs/create-proof-check.js';
+import { createMemoryStores } from '../../packages/shield/src/stores/memory/create-memory-stores.js';
+import type { NewDevice } from '../../packages/shield/src/stores/ports.js';
 
 /** Throughput of per-request proof verification, measured in one run. */
 export interface ProofBenchResult {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { benchAndroid } from './bench.js';
+import { benchAndroid } from './bench-android.js';
 
 test('benchAndroid measures the three operations quickly', () => {
   const started = Date.now();

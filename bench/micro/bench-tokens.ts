@@ -1,9 +1,9 @@
 import { generateKeyPairSync, verify } from 'node:crypto';
-import { createManualClock } from '../clock.js';
-import { createStaticKeySource } from './create-static-key-source.js';
-import { createTokenIssuer } from './create-token-issuer.js';
-import { createTokenVerifier } from './create-token-verifier.js';
-import { minimalPublicJwk, thumbprintKid } from './read-key-file.js';
+import { createManualClock } from '../../packages/shield/src/clock.js';
+import { createStaticKeySource } from '../../packages/shield/src/tokens/create-static-key-source.js';
+import { createTokenIssuer } from '../../packages/shield/src/tokens/create-token-issuer.js';
+import { createTokenVerifier } from '../../packages/shield/src/tokens/create-token-verifier.js';
+import { minimalPublicJwk, thumbprintKid } from '../../packages/shield/src/tokens/read-key-file.js';
 
 export interface TokenBenchResult {
   /** node:crypto ES256 verifications per second of the same JWS (split, base64url-decode, verify). */

@@ -1,10 +1,13 @@
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { lenientAndroidPolicy } from './android-policy.js';
-import { GOOGLE_ATTESTATION_ROOTS_PEM, loadAndroidRoots } from './roots.js';
-import { verifyAndroidAssertion } from './verify-android-assertion.js';
-import { verifyAndroidKeyAttestation } from './verify-android-key-attestation.js';
+import { lenientAndroidPolicy } from '../../packages/shield/src/attest/android/android-policy.js';
+import {
+  GOOGLE_ATTESTATION_ROOTS_PEM,
+  loadAndroidRoots,
+} from '../../packages/shield/src/attest/android/roots.js';
+import { verifyAndroidAssertion } from '../../packages/shield/src/attest/android/verify-android-assertion.js';
+import { verifyAndroidKeyAttestation } from '../../packages/shield/src/attest/android/verify-android-key-attestation.js';
 
 /** Operations per second of the Android verifiers on this machine. */
 export interface AndroidBenchResult {
@@ -18,7 +21,7 @@ export interface AndroidBenchResult {
 
 /** The real chain the benchmark verifies (a repository test fixture). */
 const CHAIN_FIXTURE = new URL(
-  '../../../test/fixtures/android/keyattestation-google/pixel9pro-caiman-2025-09-tee-ec-rkp.pem',
+  '../../packages/shield/test/fixtures/android/keyattestation-google/pixel9pro-caiman-2025-09-tee-ec-rkp.pem',
   import.meta.url,
 );
 

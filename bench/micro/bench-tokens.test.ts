@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { benchTokens } from './bench.js';
+import { benchTokens } from './bench-tokens.js';
 
 // Speed targets (hit >= 50x bare, miss <= 1.2x bare) are checked by the benchmark run on a
 // quiet machine; here only that one run works, is internally consistent and stays fast.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { benchProofs } from './bench.js';
+import { benchProofs } from './bench-proofs.js';
 
 // Rates depend on the machine and its load, so only their shape is checked here; `npm run bench` records them.
 test('benchProofs runs every proof through the check and returns the three rates', async () => {

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-const bin = new URL('../../bin/portcullis.mjs', import.meta.url).pathname;
+// The CLI from its sources (the published bin runs the built dist/; the pack test covers that).
+const entry = new URL('./entry.ts', import.meta.url).pathname;
 let dir: string;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'portcullis-start-'));
@@ -42,7 +43,9 @@ async function config(store: string, port: number): Promise<string> {
 }
 
 function run(args: string[]) {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

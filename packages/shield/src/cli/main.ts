@@ -1,14 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isShieldError } from '../errors.js';
-import { KEY_STORE_FAILURE_REASONS } from '../tokens/index.js';
+import { KEY_STORE_FAILURE_REASONS } from '../tokens/key-store-failure-reasons.js';
 import { CliError, EXIT } from './cli-error.js';
-import { checkCommand } from './commands/check.js';
-import { evidenceVerifyCommand } from './commands/evidence-verify.js';
-import { initCommand } from './commands/init.js';
-import { keysListCommand, keysRotateCommand } from './commands/keys.js';
-import { startCommand } from './commands/start.js';
-import { tokenInspectCommand } from './commands/token-inspect.js';
 import { type CliIo, processIo } from './io.js';
+
+// Each command's module (and what it pulls in: the config schema, the server, the stores, the
+// verifiers) is imported when that command runs, so `--help` and `check` load only what they use.
 
 /** Builds the `portcullis` command tree; `run` parses and dispatches, returning the exit code. */
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -33,7 +30,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--force', 'overwrite an existing portcullis.yaml')
     .action(
       action((options: { dir: string; issuer: string; port: string; force?: boolean }) =>
-        initCommand(options, io),
+        import('./commands/init.js').then(({ initCommand }) => initCommand(options, io)),
       ),
     );
 
@@ -45,7 +42,11 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       '--workers <n>',
       'worker processes sharing the port: 1 to 64, or auto (one per core); default: config workers',
     )
-    .action(action((options: { config: string; workers?: string }) => startCommand(options, io)));
+    .action(
+      action((options: { config: string; workers?: string }) =>
+        import('./commands/start.js').then(({ startCommand }) => startCommand(options, io)),
+      ),
+    );
 
   program
     .command('check')
@@ -54,7 +55,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--explain', "print each route's compiled policy, every default written out")
     .option('--json', 'with --explain: the compiled policies as JSON')
     .action(
-      action((options: { config: string; explain?: boolean; json?: boolean }) => checkCommand(options, io)),
+      action((options: { config: string; explain?: boolean; json?: boolean }) =>
+        import('./commands/check.js').then(({ checkCommand }) => checkCommand(options, io)),
+      ),
     );
 
   const keys = program.command('keys').description('signing keys of app tokens');
@@ -63,13 +66,21 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .description('show the signing keys and their status')
     .requiredOption('--config <file>', 'path of portcullis.yaml')
     .option('--json', 'machine-readable output')
-    .action(action((options: { config: string; json?: boolean }) => keysListCommand(options, io)));
+    .action(
+      action((options: { config: string; json?: boolean }) =>
+        import('./commands/keys.js').then(({ keysListCommand }) => keysListCommand(options, io)),
+      ),
+    );
   keys
     .command('rotate')
     .description('add a new signing key; the old one stays published until its tokens expired')
     .requiredOption('--config <file>', 'path of portcullis.yaml')
     .option('--json', 'machine-readable output')
-    .action(action((options: { config: string; json?: boolean }) => keysRotateCommand(options, io)));
+    .action(
+      action((options: { config: string; json?: boolean }) =>
+        import('./commands/keys.js').then(({ keysRotateCommand }) => keysRotateCommand(options, io)),
+      ),
+    );
 
   const token = program.command('token').description('app tokens');
   token
@@ -80,7 +91,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--json', 'machine-readable output')
     .action(
       action((value: string, options: { config?: string; json?: boolean }) =>
-        tokenInspectCommand(value, options, io),
+        import('./commands/token-inspect.js').then(({ tokenInspectCommand }) =>
+          tokenInspectCommand(value, options, io),
+        ),
       ),
     );
 
@@ -127,7 +140,13 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--config <file>', 'play-integrity: the app keys and policy; also the app for --app-id')
     .option('--at <iso-time>', 'verification time (default: now)')
     .option('--json', 'machine-readable output, bad input included ({"error": {...}}, exit 2)')
-    .action(action((options: Record<string, unknown>) => evidenceVerifyCommand(options, io)));
+    .action(
+      action((options: Record<string, unknown>) =>
+        import('./commands/evidence-verify.js').then(({ evidenceVerifyCommand }) =>
+          evidenceVerifyCommand(options, io),
+        ),
+      ),
+    );
 
   program
     .command('scan')

@@ -24,12 +24,10 @@ export { LIMIT_FAILURE_REASONS, type LimitFailureReason } from './limit-failure-
 export { limitKeyForIp } from './limit-key-for-ip.js';
 export { type ParsedIp, parseIp } from './parse-ip.js';
 export { createMemoryLimitStore, type MemoryLimitStoreOptions } from './stores/create-memory-limit-store.js';
-export {
-  createRedisLimitStore,
-  type RedisLimitStore,
-  type RedisLimitStoreOptions,
-} from './stores/create-redis-limit-store.js';
-export { createSqliteLimitStore, type SqliteLimitStoreOptions } from './stores/create-sqlite-limit-store.js';
+// The Redis and SQLite bucket stores load their drivers: they are imported by path, and only
+// for the config that uses them (server/limit-wiring.ts).
+export type { RedisLimitStore, RedisLimitStoreOptions } from './stores/create-redis-limit-store.js';
+export type { SqliteLimitStoreOptions } from './stores/create-sqlite-limit-store.js';
 export type {
   BucketOutcome,
   BucketRequest,

@@ -61,7 +61,9 @@ export type AssertionVerifier = (input: {
   challenge: string;
   device: DeviceRecord;
   app: AppPolicy;
-}) => { ok: true; counter?: number } | { ok: false; code: string; message: string };
+}) => AssertionResult | Promise<AssertionResult>;
+
+type AssertionResult = { ok: true; counter?: number } | { ok: false; code: string; message: string };
 
 export type AssertionVerifiers = Record<'ios' | 'android', AssertionVerifier>;
 
@@ -236,7 +238,7 @@ export function createAttestService(options: AttestServiceOptions) {
     if (device.platform !== 'ios' && device.platform !== 'android') {
       throw new ShieldError('evidence_invalid', 'device_platform_unsupported');
     }
-    const result = options.assertionVerifiers[device.platform]({
+    const result = await options.assertionVerifiers[device.platform]({
       assertion: request.assertion,
       challenge: request.challenge,
       device,

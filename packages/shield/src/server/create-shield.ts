@@ -7,7 +7,6 @@ import type { AddressInfo } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { ERROR_CODES } from '@portcullis/protocol';
 import { createAdminHandler, type MetricFamily } from '../admin/index.js';
-import { APPLE_APP_ATTESTATION_ROOT_CA_PEM, loadAppleRoots } from '../attest/apple/index.js';
 import { createAuditWriter } from '../audit/create-audit-writer.js';
 import { type Clock, systemClock } from '../clock.js';
 import { deepFreeze } from '../config/deep-freeze.js';
@@ -39,9 +38,7 @@ import {
   loadIdentifierKey,
   type TokenVerifierStats,
 } from '../tokens/index.js';
-import { androidAssertionVerifier, createAndroidVerifiers } from './android-verifiers.js';
 import { appPolicies } from './app-policies.js';
-import { appleAssertionVerifier, createAppleAttestationVerifier } from './apple-verifiers.js';
 import { createAttestService } from './attest-service.js';
 import { createKeyMaintenance } from './create-key-maintenance.js';
 import { createRequestMetrics, type RequestMetrics } from './create-request-metrics.js';
@@ -51,6 +48,7 @@ import { createEvidenceVerifiers } from './evidence-verifiers.js';
 import { keepRestartOnly } from './keep-restart-only.js';
 import { createShieldLimitStore, createShieldLimits, type ShieldLimits } from './limit-wiring.js';
 import { createLogger, type Logger } from './logger.js';
+import { createPlatformVerifiers } from './platform-verifiers.js';
 import { createPublicHandler } from './public-handler.js';
 import { bindingRoutes, proofRoutes, routeSpecs, upstreamCaBundle } from './route-specs.js';
 import { shieldStats } from './shield-stats.js';
@@ -208,32 +206,22 @@ async function buildGeneration(config: Config, lasting: Lasting): Promise<Genera
   });
 
   const roots = testRoots(config, overrides);
-  const appleRoots = loadAppleRoots(
-    config.trust.appleRootsFile === undefined
-      ? [APPLE_APP_ATTESTATION_ROOT_CA_PEM]
-      : [readFileSync(config.trust.appleRootsFile, 'utf8')],
-  );
-  const android = createAndroidVerifiers(config, {
+  const platforms = await createPlatformVerifiers(config, {
     clock,
-    testRoots: roots.android,
     logger,
     replay: stores.replay,
+    appleTestRoots: roots.apple,
+    androidTestRoots: roots.android,
     ...(overrides.fetch !== undefined ? { fetch: overrides.fetch } : {}),
   });
-  const evidenceVerifiers = createEvidenceVerifiers({
-    'apple-app-attest': createAppleAttestationVerifier({
-      roots: appleRoots,
-      testRoots: roots.apple,
-    }),
-    ...android.evidenceVerifiers,
-  });
+  const evidenceVerifiers = createEvidenceVerifiers(platforms.evidenceVerifiers);
 
   const attest = createAttestService({
     apps,
     stores,
     tokens: issuer,
     evidenceVerifiers,
-    assertionVerifiers: { ios: appleAssertionVerifier, android: androidAssertionVerifier },
+    assertionVerifiers: platforms.assertionVerifiers,
     clock,
     challengeTtlSeconds: config.challenges.ttlSeconds,
     developmentMode: development,
@@ -335,11 +323,11 @@ async function buildGeneration(config: Config, lasting: Lasting): Promise<Genera
     tokenStats: () => verifier.stats(),
     gatewayStats: () => gateway.stats(),
     async start() {
-      await android.start();
+      await platforms.start();
       keyMaintenance.start();
     },
     stop() {
-      android.stop();
+      platforms.stop();
       keyMaintenance.stop();
     },
     close() {

@@ -5,8 +5,6 @@ import {
   createEndpointLimiter,
   createLimitChecks,
   createMemoryLimitStore,
-  createRedisLimitStore,
-  createSqliteLimitStore,
   type EndpointLimiter,
   type LimitChecks,
   type LimitEvent,
@@ -65,19 +63,25 @@ export async function createShieldLimitStore(
   config: Config,
   options: { logger: Logger; onError?: (reason: string) => void },
 ): Promise<LimitStore> {
-  return config.store.kind === 'redis+postgres'
-    ? await createRedisLimitStore({
-        url: config.store.redisUrl,
-        keyPrefix: 'portcullis:limit:',
-        commandTimeoutMs: config.limits.redisCommandTimeoutMs,
-        onError: (error) => {
-          options.onError?.(error.reason);
-          options.logger.error({ reason: error.reason }, 'limit store trouble');
-        },
-      })
-    : config.store.kind === 'sqlite'
-      ? createSqliteLimitStore({ path: config.store.path })
-      : createMemoryLimitStore();
+  // The Redis and SQLite stores (and their drivers) are loaded only for the config that uses them.
+  const store = config.store;
+  if (store.kind === 'redis+postgres') {
+    const { createRedisLimitStore } = await import('../limits/stores/create-redis-limit-store.js');
+    return createRedisLimitStore({
+      url: store.redisUrl,
+      keyPrefix: 'portcullis:limit:',
+      commandTimeoutMs: config.limits.redisCommandTimeoutMs,
+      onError: (error) => {
+        options.onError?.(error.reason);
+        options.logger.error({ reason: error.reason }, 'limit store trouble');
+      },
+    });
+  }
+  if (store.kind === 'sqlite') {
+    const { createSqliteLimitStore } = await import('../limits/stores/create-sqlite-limit-store.js');
+    return createSqliteLimitStore({ path: store.path });
+  }
+  return createMemoryLimitStore();
 }
 
 /**

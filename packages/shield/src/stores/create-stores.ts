@@ -1,8 +1,4 @@
-import { createMemoryStores } from './memory/create-memory-stores.js';
 import type { Stores } from './ports.js';
-import { createPostgresStores } from './postgres/create-postgres-stores.js';
-import { createRedisStores } from './redis/create-redis-stores.js';
-import { createSqliteStores } from './sqlite/create-sqlite-stores.js';
 import { StoreError } from './store-error.js';
 import type { StoreOutageError } from './store-outage-error.js';
 
@@ -62,6 +58,10 @@ async function createRedisPostgresStores(
   config: Extract<StoreConfig, { kind: 'redis+postgres' }>,
   onError: ((error: StoreOutageError) => void) | undefined,
 ): Promise<Stores> {
+  const [{ createRedisStores }, { createPostgresStores }] = await Promise.all([
+    import('./redis/create-redis-stores.js'),
+    import('./postgres/create-postgres-stores.js'),
+  ]);
   const [redis, postgres] = await Promise.allSettled([
     createRedisStores({
       url: config.redisUrl,
@@ -99,9 +99,9 @@ async function createRedisPostgresStores(
 }
 
 /**
- * Builds the shield's stores from config. `memory` for development and one process; `sqlite`
- * (the default of `portcullis init`) for one machine, several workers included; `redis+postgres`
- * for several machines. Rejects with TypeError for bad config, StoreError for a refused setup
+ * Builds the shield's stores from config, loading only the adapter (and its driver) of that kind.
+ * `memory` for development and one process; `sqlite` (the default of `portcullis init`) for one
+ * machine, several workers included; `redis+postgres` for several machines. Rejects with TypeError for bad config, StoreError for a refused setup
  * (memory under several instances, an evicting Redis, a newer schema) and StoreOutageError
  * (a StoreUnavailableError) when a service cannot be reached: never falls back to another kind.
  *
@@ -116,24 +116,28 @@ export async function createStores(config: StoreConfig, options: CreateStoresOpt
   if (!Number.isSafeInteger(instances) || instances < 1)
     throw new TypeError('instances must be a positive integer');
   switch (config.kind) {
-    case 'memory':
+    case 'memory': {
       if (instances > 1) {
         throw new StoreError(
           'memory_multi_instance',
           `The memory store cannot be shared by ${instances} instances: each would accept the other's replays`,
         );
       }
+      const { createMemoryStores } = await import('./memory/create-memory-stores.js');
       return createMemoryStores({
         ...optional('maxEntries', config.maxEntries),
         ...optional('sweepIntervalMs', config.sweepIntervalMs),
       });
-    case 'sqlite':
+    }
+    case 'sqlite': {
+      const { createSqliteStores } = await import('./sqlite/create-sqlite-stores.js');
       return createSqliteStores({
         path: config.path,
         ...optional('busyTimeoutMs', config.busyTimeoutMs),
         ...optional('cleanupIntervalMs', config.cleanupIntervalMs),
         ...optional('onCleanupError', options.onError),
       });
+    }
     case 'redis+postgres':
       return createRedisPostgresStores(config, options.onError);
     default:

@@ -18,13 +18,11 @@ export type {
   Stores,
 } from './ports.js';
 export { StoreUnavailableError } from './ports.js';
-export {
-  createPostgresStores,
-  type PostgresStores,
-  type PostgresStoresOptions,
-} from './postgres/create-postgres-stores.js';
-export { createRedisStores, type RedisStores, type RedisStoresOptions } from './redis/create-redis-stores.js';
-export { createSqliteStores, type SqliteStoresOptions } from './sqlite/create-sqlite-stores.js';
+// The adapters that load a driver (pg, redis, better-sqlite3) are imported by path: createStores
+// loads only the one its config names, so a shield never loads the drivers it does not use.
+export type { PostgresStores, PostgresStoresOptions } from './postgres/create-postgres-stores.js';
+export type { RedisStores, RedisStoresOptions } from './redis/create-redis-stores.js';
+export type { SqliteStoresOptions } from './sqlite/create-sqlite-stores.js';
 export { StoreError } from './store-error.js';
 export { MAX_KEY_LENGTH, MAX_PAGE_SIZE } from './store-input.js';
 export { StoreOutageError } from './store-outage-error.js';

@@ -41,7 +41,9 @@ const FLOOD: FloodResult = {
   errors: 0,
 };
 
-function inputs(overrides: Partial<Pick<BenchResults, 'setups' | 'flood' | 'micro' | 'checks'>> = {}) {
+function inputs(
+  overrides: Partial<Pick<BenchResults, 'setups' | 'flood' | 'micro' | 'checks' | 'startup'>> = {},
+) {
   return {
     setups: [
       setup('bare-proxy', 5000, 10, 80, 200),
@@ -167,4 +169,25 @@ test('limit and proof ratios compare each setup with its own baseline, and are n
     assert.equal(value(id)?.target, 'report');
     assert.equal(value(id)?.pass, null);
   }
+});
+
+test('startup: --help under 200 ms and start under 1 s (medians); not measured without the setup', () => {
+  const timing = (medianMs: number) => ({
+    medianMs,
+    p99Ms: medianMs * 2,
+    minMs: medianMs / 2,
+    maxMs: medianMs * 2,
+  });
+  const met = evaluateTargets(
+    inputs({ startup: { command: 'portcullis', runs: 5, help: timing(120), startReady: timing(600) } }),
+  );
+  assert.deepEqual([row(met, 'startup-help-ms').value, row(met, 'startup-help-ms').pass], [120, true]);
+  assert.deepEqual([row(met, 'startup-ready-ms').value, row(met, 'startup-ready-ms').pass], [600, true]);
+  const missed = evaluateTargets(
+    inputs({ startup: { command: 'portcullis', runs: 5, help: timing(200), startReady: timing(1400) } }),
+  );
+  assert.equal(row(missed, 'startup-help-ms').pass, false);
+  assert.equal(row(missed, 'startup-ready-ms').pass, false);
+  const absent = evaluateTargets(inputs());
+  assert.deepEqual([row(absent, 'startup-help-ms').value, row(absent, 'startup-help-ms').pass], [null, null]);
 });

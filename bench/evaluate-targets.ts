@@ -5,7 +5,7 @@ import type { BenchResults, SetupId, SetupResult, TargetResult } from './types.j
 export const FLOOD_GROWTH_LIMIT_PERCENT = 10;
 
 type Inputs = Pick<BenchResults, 'setups' | 'flood' | 'micro' | 'checks'> &
-  Pick<Partial<BenchResults>, 'scanner'>;
+  Pick<Partial<BenchResults>, 'scanner' | 'startup'>;
 
 function round(value: number, digits = 2): number {
   const factor = 10 ** digits;
@@ -162,6 +162,23 @@ export function evaluateTargets(results: Inputs): TargetResult[] {
     value: results.checks.limitEnforced ? 1 : 0,
     target: 'yes',
     pass: results.checks.limitEnforced,
+  });
+  // The startup setup: medians of its timed runs (p99 in its own table).
+  const startup = results.startup ?? null;
+  rows.push({
+    id: 'startup-help-ms',
+    description: '`portcullis --help` (built output), from spawn to exit, median',
+    value: startup?.help.medianMs ?? null,
+    target: '< 200 ms',
+    pass: startup === null ? null : startup.help.medianMs < 200,
+  });
+  rows.push({
+    id: 'startup-ready-ms',
+    description:
+      '`portcullis start` (built output, the config `portcullis init` writes) to listening, median',
+    value: startup?.startReady.medianMs ?? null,
+    target: '< 1000 ms',
+    pass: startup === null ? null : startup.startReady.medianMs < 1000,
   });
 
   const report = (id: string, description: string, value: number | null, note?: string) =>

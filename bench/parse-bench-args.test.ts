@@ -62,3 +62,25 @@ test('bad arguments are refused with the argument named', () => {
   assert.throws(() => parseBenchArgs(['--duration', 'x'], '/repo'), /--duration/);
   assert.throws(() => parseBenchArgs(['--bogus'], '/repo'));
 });
+
+test('the startup setup: on by default (30 runs; --quick 10, --tiny off), --only startup runs it alone', () => {
+  const full = parseBenchArgs([], '/repo');
+  const quick = parseBenchArgs(['--quick'], '/repo');
+  const tiny = parseBenchArgs(['--tiny'], '/repo');
+  const only = parseBenchArgs(['--only', 'startup', '--startup-runs', '7'], '/repo');
+  const without = parseBenchArgs(['--no-startup'], '/repo');
+  const loadOnly = parseBenchArgs(['--only', 'bare-proxy'], '/repo');
+  if ([full, quick, tiny, only, without, loadOnly].includes('help')) return assert.fail('help');
+  const settings = (value: typeof full) => (value === 'help' ? assert.fail('help') : value);
+  assert.deepEqual(settings(full).startup, { runs: 30 });
+  assert.deepEqual(settings(quick).startup, { runs: 10 });
+  assert.equal(settings(tiny).startup, null);
+  assert.deepEqual(settings(only).startup, { runs: 7 });
+  assert.deepEqual(settings(only).setups, []);
+  assert.equal(settings(only).micro, null, 'only the startup setup: no micro-benchmarks');
+  assert.equal(settings(only).flood.phases, 0);
+  assert.equal(settings(without).startup, null);
+  assert.equal(settings(loadOnly).startup, null);
+  assert.throws(() => parseBenchArgs(['--startup-runs', '0'], '/repo'), /--startup-runs/);
+  assert.throws(() => parseBenchArgs(['--startup-runs', '2.5'], '/repo'), /--startup-runs/);
+});

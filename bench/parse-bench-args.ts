@@ -13,7 +13,10 @@ nginx-light); without wrk the load tool is autocannon, without nginx its setups 
   --quick              one to two minutes: 2 s runs, one repetition, smaller flood (docs untouched)
   --duration <s>       seconds per measured run (default 10)
   --reps <n>           measured runs per setup; the median is reported (default 3)
-  --only <a,b,...>     run only these setups: ${SETUP_IDS.join(', ')}
+  --only <a,b,...>     run only these setups: ${SETUP_IDS.join(', ')}, startup
+                       (only startup: no load, flood or micro-benchmarks)
+  --startup-runs <n>   timed runs of --help and of start in the startup setup (default 30)
+  --no-startup         skip the startup setup
   --no-nginx           skip nginx even when installed
   --no-wrk             use autocannon even when wrk is installed
   --no-micro           skip the micro-benchmarks
@@ -40,6 +43,7 @@ const DEFAULTS: Record<
     flood: { tokensPerPhase: 12_000, phases: 3, invalidPerPhase: 1_000, distinctIps: 1_000 },
     micro: { tokens: 2000, apple: 100, android: 100, proofs: 500, limits: 5000 },
     scanner: { apkMb: 110, rounds: 3 },
+    startup: { runs: 30 },
   },
   quick: {
     mode: 'quick',
@@ -51,6 +55,7 @@ const DEFAULTS: Record<
     flood: { tokensPerPhase: 10_500, phases: 2, invalidPerPhase: 200, distinctIps: 200 },
     micro: { tokens: 500, apple: 30, android: 30, proofs: 100, limits: 1000 },
     scanner: { apkMb: 110, rounds: 1 },
+    startup: { runs: 10 },
   },
   tiny: {
     mode: 'tiny',
@@ -62,6 +67,7 @@ const DEFAULTS: Record<
     flood: { tokensPerPhase: 100, phases: 1, invalidPerPhase: 10, distinctIps: 10 },
     micro: { tokens: 100, apple: 0, android: 0, proofs: 0, limits: 0 },
     scanner: { apkMb: 3, rounds: 1 },
+    startup: null,
   },
 };
 
@@ -98,6 +104,8 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchSett
       'no-flood': { type: 'boolean' },
       'no-scanner': { type: 'boolean' },
       'scanner-only': { type: 'boolean' },
+      'no-startup': { type: 'boolean' },
+      'startup-runs': { type: 'string' },
       results: { type: 'string' },
       docs: { type: 'string' },
       'no-docs': { type: 'boolean' },
@@ -109,14 +117,22 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchSett
   const mode: BenchMode = values.tiny === true ? 'tiny' : values.quick === true ? 'quick' : 'full';
   const base = DEFAULTS[mode];
   let setups: readonly SetupId[] = mode === 'tiny' ? TINY_SETUPS : SETUP_IDS;
+  let startupWanted = values['no-startup'] !== true;
   if (values.only !== undefined) {
     const wanted = values.only.split(',').map((each) => each.trim());
     for (const each of wanted) {
-      if (!(SETUP_IDS as readonly string[]).includes(each))
+      if (each !== 'startup' && !(SETUP_IDS as readonly string[]).includes(each))
         throw new TypeError(`--only: unknown setup ${each}`);
     }
     setups = SETUP_IDS.filter((id) => wanted.includes(id));
+    startupWanted = wanted.includes('startup');
   }
+  const startupRuns = positive(values['startup-runs'], 'startup-runs', base.startup?.runs ?? 10);
+  if (!Number.isInteger(startupRuns)) throw new TypeError('--startup-runs must be a whole number');
+  const startup =
+    startupWanted && (base.startup !== null || values.only !== undefined) ? { runs: startupRuns } : null;
+  // `--only startup` alone: the startup setup and nothing else.
+  const startupOnly = setups.length === 0 && startup !== null;
   const repetitions = positive(values.reps, 'reps', base.repetitions);
   if (!Number.isInteger(repetitions)) throw new TypeError('--reps must be a whole number');
   return {
@@ -126,10 +142,11 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchSett
     setups,
     nginx: mode !== 'tiny' && values['no-nginx'] !== true,
     wrk: values['no-wrk'] !== true,
-    micro: values['no-micro'] === true ? null : base.micro,
-    scanner: values['no-scanner'] === true ? null : base.scanner,
+    micro: values['no-micro'] === true || startupOnly ? null : base.micro,
+    scanner: values['no-scanner'] === true || startupOnly ? null : base.scanner,
     scannerOnly: values['scanner-only'] === true,
-    flood: values['no-flood'] === true ? { ...base.flood, phases: 0 } : base.flood,
+    flood: values['no-flood'] === true || startupOnly ? { ...base.flood, phases: 0 } : base.flood,
+    startup,
     resultsDir: values.results ?? join(root, 'bench', 'results'),
     docsFile:
       values['no-docs'] === true || (mode !== 'full' && values.docs === undefined)

@@ -1,3 +1,4 @@
+import type { TimingSummary } from './startup/measure-startup.js';
 import type { BenchResults, ScannerBenchResult, TargetResult } from './types.js';
 
 /** Markers of the section of docs/benchmarks.md that `npm run bench` rewrites. */
@@ -23,6 +24,7 @@ function targetValue(row: TargetResult): string {
   if (row.id === 'scanner-throughput') return `${figure(row.value, 1)} MB/s`;
   if (row.id === 'scanner-recall') return `${figure(row.value * 100, 0)} %`;
   if (row.id === 'scanner-clean-alarms') return figure(row.value);
+  if (row.id.startsWith('startup')) return `${figure(row.value, 1)} ms`;
   return `${figure(row.value, 2)}x`;
 }
 
@@ -85,6 +87,27 @@ export function renderReport(results: BenchResults): string {
         )
           .map(([status, n]) => `${status} × ${figure(n)}`)
           .join(', ')}; errors ${flood.errors}.`;
+  const startup = results.startup ?? null;
+  const timings: Array<[string, TimingSummary]> =
+    startup === null
+      ? []
+      : [
+          ['`portcullis --help` (spawn to exit)', startup.help],
+          ['`portcullis start` (spawn to `listening`)', startup.startReady],
+        ];
+  const startupText =
+    startup === null
+      ? 'No startup setup in this run.'
+      : `Startup of \`${startup.command}\` (built output), ${startup.runs} timed runs each after one unmeasured run:\n\n${table(
+          ['command', 'median ms', 'p99 ms', 'min ms', 'max ms'],
+          timings.map(([label, t]) => [
+            label,
+            figure(t.medianMs, 1),
+            figure(t.p99Ms, 1),
+            figure(t.minMs, 1),
+            figure(t.maxMs, 1),
+          ]),
+        )}`;
   const m = results.machine;
   const s = results.settings;
   return [
@@ -95,6 +118,8 @@ export function renderReport(results: BenchResults): string {
     targets,
     '',
     floodText,
+    '',
+    startupText,
     '',
     micro,
     ...(results.scanner === undefined || results.scanner === null

@@ -24,6 +24,7 @@ import { readProcessTree, sampleTreeRss } from './process-stats.js';
 import { runMicroBenchmarks } from './run-micro-benchmarks.js';
 import { runScannerBench } from './scanner-bench.js';
 import { signProofs } from './sign-proofs.js';
+import { measureBuiltStartup } from './startup/measure-startup.js';
 import {
   type BenchResults,
   type BenchSettings,
@@ -579,6 +580,7 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
 
   const micro = settings.micro === null ? {} : await runMicroBenchmarks(settings.micro, log);
   const scanner = settings.scanner === null ? null : await runScannerBench(settings.scanner, log);
+  const startup = settings.startup === null ? null : await measureBuiltStartup(settings.startup.runs, log);
 
   const setups: SetupResult[] = settings.setups.map((id) => {
     const setup = running.find((each) => each.id === id);
@@ -645,6 +647,7 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
     flood,
     micro,
     scanner,
+    startup,
     targets: [],
   };
   results.targets = evaluateTargets(results);

@@ -1,5 +1,7 @@
 /** Shapes of the benchmark's settings and of `bench/results/<date>.json`. */
 
+import type { StartupResult } from './startup/measure-startup.js';
+
 /** `full`: the published figures; `quick`: about a minute; `tiny`: seconds, for the harness test. */
 export type BenchMode = 'full' | 'quick' | 'tiny';
 
@@ -60,6 +62,11 @@ export interface BenchSettings {
   scanner: { apkMb: number; rounds: number } | null;
   /** Run the scanner benchmark alone (no servers, flood or micro-benchmarks). */
   scannerOnly: boolean;
+  /**
+   * The startup setup: `portcullis --help` and `portcullis start` (to ready) from the built
+   * output, each timed `runs` times; null skips it.
+   */
+  startup: { runs: number } | null;
   /** Folder of the results JSON. */
   resultsDir: string;
   /** Markdown file whose generated section is replaced, or null to leave docs alone. */
@@ -176,6 +183,8 @@ export interface BenchResults {
   micro: Record<string, Record<string, number | null>>;
   /** `portcullis scan` figures; absent in runs made before it existed. */
   scanner?: ScannerBenchResult | null;
+  /** The startup setup (absent in results written before it existed). */
+  startup?: StartupResult | null;
   targets: TargetResult[];
 }
 

@@ -48,15 +48,19 @@ if (process.env.PORTCULLIS_TEST_SKIP_STATIC !== '1') {
   step('type check (React Native example)', bin('tsc'), ['-p', 'examples/react-native/tsconfig.json']);
   step('lint', bin('biome'), ['ci', '--colors=off', '.']);
 }
+// No --test-force-exit: it drops results of files still reporting when it fires (Node's runner
+// with concurrency). A file whose process stays alive after its tests fails instead, naming the
+// handles that keep it (scripts/test-exit-guard.mjs).
 const result = spawnSync(
   process.execPath,
   [
     '--import',
     'tsx',
+    '--import',
+    join(root, 'scripts', 'test-exit-guard.mjs'),
     '--test',
     '--test-concurrency=2',
     '--test-timeout=180000',
-    '--test-force-exit',
     ...process.argv.slice(2),
     ...files,
   ],

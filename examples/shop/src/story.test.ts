@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { promisify } from 'node:util';
 import { createLogger } from '@portcullis/shield';
 import { EXPECTED_STORY, playStory } from './play-story.js';
 import { runShop } from './run-shop.js';
+
+const execFileAsync = promisify(execFile);
 
 test('the seed scenario plays as the README tells it (npm run demo)', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'portcullis-story-'));
@@ -66,7 +69,22 @@ test('npm start serves the shield on its embedded defaults and stops cleanly on 
       child.once('exit', (code) => reject(new Error(`exited ${code}:\n${output}`)));
     });
     assert.match(output, /debug credential/);
+    assert.ok(output.trimStart().startsWith('Portcullis is running'), 'the banner comes first');
     assert.equal((await fetch(`${url}/livez`)).status, 200);
+    // The banner's "Try it" lines, run as printed (bash, curl, jq): refused without a token, then
+    // challenge, attestation with the debug credential, and the e-mail call with the token.
+    const tryIt = output.slice(output.indexOf('Try it')).split('\n').slice(1);
+    const commands = tryIt
+      .slice(
+        0,
+        tryIt.findIndex((line) => line.trim().startsWith('(/payments')),
+      )
+      .map((line) => line.slice(2))
+      .join('\n');
+    const ran = await execFileAsync('bash', ['-e', '-o', 'pipefail', '-c', commands], { encoding: 'utf8' });
+    const [refused, sent] = ran.stdout.trim().split('\n');
+    assert.equal((JSON.parse(refused ?? '') as { code: string }).code, 'token_missing', ran.stdout);
+    assert.deepEqual(JSON.parse(sent ?? ''), { queued: true }, ran.stdout);
     assert.equal((await fetch(`${url}/catalog`)).status, 200, 'the public route reaches the shop backend');
     assert.equal((await fetch(`${url}/payments/session`, { method: 'POST' })).status, 401);
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { after, before, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   type RunningGateway,
   route,
@@ -60,9 +61,19 @@ test('a slow reader pauses the upstream, then receives the whole body', async ()
         const hash = createHash('sha256');
         let bytes = 0;
         res.pause();
-        // Read nothing for a while: once the socket buffers are full the upstream must stand still.
-        setTimeout(() => sentWhilePaused.push(sent), 300);
-        setTimeout(() => {
+        // Read nothing until the upstream stands still (the socket buffers are full: how long that
+        // takes depends on the machine's load), then a while longer, in which it must not move.
+        const settled = async () => {
+          let previous = -1;
+          for (let waited = 0; sent !== previous && waited < 30_000; waited += 250) {
+            previous = sent;
+            await delay(250);
+          }
+          return sent;
+        };
+        void settled().then(async (early) => {
+          sentWhilePaused.push(early);
+          await delay(500);
           sentWhilePaused.push(sent);
           res.on('data', (chunk: Buffer) => {
             bytes += chunk.length;
@@ -70,7 +81,7 @@ test('a slow reader pauses the upstream, then receives the whole body', async ()
           });
           res.on('end', () => resolve({ status: res.statusCode ?? 0, digest: hash.digest('hex'), bytes }));
           res.resume();
-        }, 800);
+        }, reject);
       });
       req.on('error', reject);
       req.end();

@@ -191,3 +191,10 @@ test('startup: --help under 200 ms and start under 1 s (medians); not measured w
   const absent = evaluateTargets(inputs());
   assert.deepEqual([row(absent, 'startup-help-ms').value, row(absent, 'startup-help-ms').pass], [null, null]);
 });
+
+test('a run without a Portcullis setup (--only startup) does not judge the limit probe', () => {
+  const rows = evaluateTargets(
+    inputs({ setups: [], checks: { tokenRequired: false, secretInjected: false, limitEnforced: false } }),
+  );
+  assert.deepEqual([row(rows, 'limits-enforced').value, row(rows, 'limits-enforced').pass], [null, null]);
+});

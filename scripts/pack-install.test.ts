@@ -23,7 +23,7 @@ import { loadAppleAttestationVectors } from '../packages/shield/test/fixtures/ap
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const PACKAGES = ['protocol', 'client', 'shield', 'testkit'] as const;
-const INSTALL_TIMEOUT_MS = 12 * 60_000;
+const INSTALL_TIMEOUT_MS = 20 * 60_000;
 
 interface Ran {
   code: number | null;

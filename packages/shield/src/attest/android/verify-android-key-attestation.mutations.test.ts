@@ -428,7 +428,9 @@ describe('mutations of the policy', () => {
           const id = new AttestationApplicationId({
             packageInfos: packages,
             signatureDigests: [
-              Buffer.from(DIGEST.replaceAll(':', ''), 'hex').buffer as unknown as OctetString,
+              // A copy: a small Buffer's .buffer is Node's whole shared pool (8 KiB on Node 20,
+              // larger on 24), which made the digest that size and the certificate too large.
+              new Uint8Array(Buffer.from(DIGEST.replaceAll(':', ''), 'hex')).buffer as unknown as OctetString,
             ],
           });
           kd.softwareEnforced.attestationApplicationId = new OctetString(AsnConvert.serialize(id));

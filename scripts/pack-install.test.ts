@@ -213,7 +213,8 @@ describe('the packed packages, installed with --omit=dev in a new project', () =
           '  - id: api',
           '    match: { methods: [GET], path: /api/** }',
           `    upstream: "http://127.0.0.1:${upstreamPort}"`,
-          '    require: { token: true }',
+          // A production route takes debug tokens only where it says so (check warns about it).
+          '    require: { token: true, level: debug }',
           '',
         ].join('\n'),
       );

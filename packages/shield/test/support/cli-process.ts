@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 
-const BIN = new URL('../../bin/portcullis.mjs', import.meta.url).pathname;
+// The CLI from its sources, run by tsx (the published bin runs the built dist/, which a test
+// run does not build; the pack test covers the bin).
+const ENTRY = new URL('../../src/cli/entry.ts', import.meta.url).pathname;
 
 /** A `portcullis` command running as a child process, its output collected. */
 export interface CliProcess {
@@ -19,9 +21,12 @@ export interface CliProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Runs the real CLI (`bin/portcullis.mjs`) with `args`. */
+/** Runs the real CLI (`portcullis`, from its sources) with `args`. */
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): CliProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
   let output = '';
   const listeners = new Set<() => void>();
   const append = (chunk: Buffer) => {

@@ -97,6 +97,30 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       ),
     );
 
+  program
+    .command('probe')
+    .description(
+      'attack your own shield: forged, expired and moved tokens and proofs, debug tokens, path and header tricks, smuggling, oversized input, echoed secrets; reports what got through, with a fix; exit 0 all held, 1 something got through, 2 usage',
+    )
+    .requiredOption('--config <file>', 'path of portcullis.yaml')
+    .option(
+      '--target <url>',
+      'probe the running shield at this origin (loopback, or the config’s issuer); default: a dry run on loopback with echo upstreams',
+    )
+    .option('--echo-route <path>', 'with --target: a route whose upstream echoes what it receives')
+    .option('--app <id>', 'with --target: the app of the debug credential (PORTCULLIS_PROBE_DEBUG_TOKEN)')
+    .option('--debug-token-file <file>', 'with --target: a file holding a debug credential')
+    .option('--max-requests <n>', 'most requests sent (1 to 100000)', '500')
+    .option('--rate <n>', 'most requests per second (1 to 1000)', '20')
+    .option('--json', 'machine-readable report (docs/probe.md)')
+    .action(
+      action(async (options: Record<string, unknown>) => {
+        // The probe (and the servers it starts) is loaded only when this command runs.
+        const { probeCommand } = await import('./commands/probe.js');
+        return probeCommand(options as unknown as import('./commands/probe.js').ProbeCommandOptions, io);
+      }),
+    );
+
   const evidence = program.command('evidence').description('attestation evidence');
   evidence
     .command('verify')

@@ -2,6 +2,7 @@ import { createHash, type KeyObject, X509Certificate } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, type Name } from '@peculiar/asn1-x509';
 import type { StepVerdict, VerificationFailure } from '../contract.js';
+import { validityMatchesOpenssl } from '../validity-matches-openssl.js';
 import type { AndroidKeyAttestationStep } from './android-steps.js';
 import type { AndroidSecurityLevel } from './key-description.js';
 import { KEY_DESCRIPTION_OID } from './parse-key-description.js';
@@ -87,6 +88,14 @@ export function checkAndroidChain(
         'chain_decode',
         'android_chain_malformed',
         `certificate ${i} is not a DER X.509 certificate`,
+      );
+    }
+    const { notBefore, notAfter } = (asn[i] as Certificate).tbsCertificate.validity;
+    if (!validityMatchesOpenssl(certs[i] as X509Certificate, notBefore.getTime(), notAfter.getTime())) {
+      return log.fail(
+        'chain_decode',
+        'android_chain_malformed',
+        `certificate ${i} has a validity that is not a time`,
       );
     }
   }

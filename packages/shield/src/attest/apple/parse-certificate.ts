@@ -1,6 +1,7 @@
 import { timingSafeEqual, X509Certificate } from 'node:crypto';
 import { AsnConvert, AsnProp, AsnPropTypes } from '@peculiar/asn1-schema';
 import { Extensions, Validity } from '@peculiar/asn1-x509';
+import { validityMatchesOpenssl } from '../validity-matches-openssl.js';
 
 /**
  * The TBSCertificate fields the App Attest verifier reads (RFC 5280 §4.1), with every other field
@@ -45,14 +46,18 @@ export interface ParsedCertificate {
 
 /**
  * Parses exactly one DER certificate filling all of `der`, or returns undefined. (node's
- * X509Certificate ignores bytes after the certificate; those are refused here.)
+ * X509Certificate ignores bytes after the certificate; those are refused here, and so is a
+ * certificate whose validity the two parsers read differently.)
  */
 export function parseCertificate(der: Uint8Array): ParsedCertificate | undefined {
   try {
     const x509 = new X509Certificate(der);
     const raw = x509.raw;
     if (raw.byteLength !== der.byteLength || !timingSafeEqual(raw, der)) return undefined;
-    return { x509, asn: AsnConvert.parse(der, CertificateFields) };
+    const asn = AsnConvert.parse(der, CertificateFields);
+    const { notBefore, notAfter } = asn.tbsCertificate.validity;
+    if (!validityMatchesOpenssl(x509, notBefore.getTime(), notAfter.getTime())) return undefined;
+    return { x509, asn };
   } catch {
     return undefined;
   }

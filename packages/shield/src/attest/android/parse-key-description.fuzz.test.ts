@@ -69,3 +69,11 @@ test('D-23: the key description decoder refuses only with its typed error, and r
     fuzzParameters(400, 1),
   );
 });
+
+test('D-23: bytes after the key description are refused (found by fuzzing: the schema parser ignored them)', () => {
+  for (const real of REAL) {
+    assert.doesNotThrow(() => parseKeyDescription(real));
+    assert.throws(() => parseKeyDescription(Uint8Array.from([...real, 0xe1])), AndroidParseError);
+    assert.throws(() => parseKeyDescription(Uint8Array.from([...real, 0x30, 0x00])), AndroidParseError);
+  }
+});

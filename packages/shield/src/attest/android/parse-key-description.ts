@@ -46,6 +46,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * kd.attestationSecurityLevel; // 'tee'
  */
 export function parseKeyDescription(extDer: Uint8Array): KeyDescription {
+  if (outerLength(extDer) !== extDer.length) {
+    throw malformed('the key description is not exactly one DER SEQUENCE (bytes are missing or follow it)');
+  }
   let raw: RawKeyDescription;
   try {
     raw = AsnConvert.parse(extDer, RawKeyDescription);
@@ -233,6 +236,22 @@ function readContextTag(der: Uint8Array): number | undefined {
     if ((b & 0x80) === 0) return tag;
   }
   return undefined;
+}
+
+/**
+ * The length of the DER SEQUENCE at the start of `der`, header included, or -1 when it does not
+ * start with one. The schema parser reads the first element and ignores what follows it; bytes
+ * after the key description are refused, as they are after a certificate (found by fuzzing).
+ */
+function outerLength(der: Uint8Array): number {
+  if (der.length < 2 || der[0] !== 0x30) return -1;
+  const first = der[1]!;
+  if (first < 0x80) return 2 + first;
+  const count = first & 0x7f;
+  if (count === 0 || count > 3 || der.length < 2 + count) return -1;
+  let length = 0;
+  for (let i = 0; i < count; i++) length = length * 256 + der[2 + i]!;
+  return 2 + count + length;
 }
 
 function malformed(message: string, cause?: unknown): AndroidParseError {

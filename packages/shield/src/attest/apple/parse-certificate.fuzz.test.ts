@@ -127,3 +127,48 @@ test('D-23: no flipped, cut or spliced certificate of a genuine device chain mak
     fuzzParameters(100, 2),
   );
 });
+
+/** `der` with the hour of its first UTCTime (notBefore) set to 26. */
+function withHour26(der: Uint8Array): Uint8Array {
+  const copy = Uint8Array.from(der);
+  for (let i = 0; i + 15 <= copy.length; i++) {
+    if (copy[i] === 0x17 && copy[i + 1] === 0x0d) {
+      copy[i + 8] = 0x32; // '2'
+      copy[i + 9] = 0x36; // '6'
+      return copy;
+    }
+  }
+  throw new Error('no UTCTime in the certificate');
+}
+
+test('D-08, D-22: a certificate whose time is not a time is refused, not read as another date (found by fuzzing)', () => {
+  for (const der of REAL.filter((d) => parseCertificate(d) !== undefined)) {
+    const broken = withHour26(der);
+    assert.equal(new X509Certificate(broken).validFrom, 'Bad time value', 'OpenSSL reads no time there');
+    assert.equal(parseCertificate(broken), undefined);
+  }
+  const authority = createAndroidTestAuthority();
+  const signingCertSha256 = 'cd'.repeat(32);
+  const device = createSoftwareAndroidDevice({
+    authority,
+    packageName: 'com.example.shop',
+    signingCertSha256,
+  });
+  const chain: Uint8Array[] = device
+    .attest('time-challenge')
+    .map((b64) => new Uint8Array(Buffer.from(b64, 'base64')));
+  chain[1] = withHour26(chain[1]!);
+  const anchors = { roots: [], testRoots: [authority.root], revocation: { entries: new Map() } };
+  const policy = strictAndroidPolicy({
+    packageName: 'com.example.shop',
+    signingCertSha256: [signingCertSha256],
+  });
+  const result = verifyAndroidKeyAttestation(
+    { chain, challenge: 'time-challenge' },
+    policy,
+    anchors,
+    new Date(),
+  );
+  assert.equal(result.ok, false);
+  assert.equal(result.ok ? '' : result.code, 'android_chain_malformed');
+});

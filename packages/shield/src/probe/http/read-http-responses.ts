@@ -143,18 +143,28 @@ function readOne(data: Buffer, offset: number, ended: boolean, method: string, l
       continue;
     }
     const done = (body: Buffer, end: number): Step => ({ response: { status, headers, body, interim }, end });
+    const encodings = headerValues(headers, 'transfer-encoding');
+    const lengths = headerValues(headers, 'content-length');
+    // The framing headers must be well-formed even on an answer without a body (HEAD, 204, 304).
+    if (encodings.length > 0 && lengths.length > 0) {
+      throw new ResponseFormatError(
+        'framing_conflict',
+        'the response has Content-Length and Transfer-Encoding',
+      );
+    }
+    let length: number | undefined;
+    if (lengths.length > 0) {
+      const values = new Set(lengths.flatMap((value) => value.split(',').map((part) => part.trim())));
+      const [only] = values;
+      if (values.size !== 1 || only === undefined || !DIGITS.test(only)) {
+        throw new ResponseFormatError('content_length', 'the Content-Length is not one decimal number');
+      }
+      length = Number(only);
+    }
     if (method === 'HEAD' || status === 101 || status === 204 || status === 304) {
       return done(Buffer.alloc(0), bodyStart);
     }
-    const encodings = headerValues(headers, 'transfer-encoding');
-    const lengths = headerValues(headers, 'content-length');
     if (encodings.length > 0) {
-      if (lengths.length > 0) {
-        throw new ResponseFormatError(
-          'framing_conflict',
-          'the response has Content-Length and Transfer-Encoding',
-        );
-      }
       const codings = encodings
         .join(',')
         .split(',')
@@ -167,13 +177,7 @@ function readOne(data: Buffer, offset: number, ended: boolean, method: string, l
         }
         return done(Buffer.from(chunked.body), chunked.end);
       }
-    } else if (lengths.length > 0) {
-      const values = new Set(lengths.flatMap((value) => value.split(',').map((part) => part.trim())));
-      const [only] = values;
-      if (values.size !== 1 || only === undefined || !DIGITS.test(only)) {
-        throw new ResponseFormatError('content_length', 'the Content-Length is not one decimal number');
-      }
-      const length = Number(only);
+    } else if (length !== undefined) {
       if (length > limits.maxBodyBytes) {
         throw new ResponseFormatError('body_too_large', 'the declared body is larger than allowed');
       }

@@ -7,7 +7,7 @@ const TOKEN = 'adm_3q2+7w/Zm9vYmFyYmF6cXV4LWEtbG9uZy1yYW5kb20tdG9rZW4=';
 const DIGEST = createHash('sha256').update(TOKEN).digest();
 
 describe('verifyAdminAuthorization', () => {
-  test('accepts the bearer token whose SHA-256 is configured; the scheme is case-insensitive', () => {
+  test('C-33: accepts the bearer token whose SHA-256 is configured; the scheme is case-insensitive', () => {
     assert.deepEqual(verifyAdminAuthorization([`Bearer ${TOKEN}`], DIGEST), { ok: true });
     assert.deepEqual(verifyAdminAuthorization([`bearer ${TOKEN}`], DIGEST), { ok: true });
     assert.deepEqual(verifyAdminAuthorization([`BEARER  ${TOKEN}`], DIGEST), { ok: true });

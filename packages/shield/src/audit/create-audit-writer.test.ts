@@ -143,7 +143,7 @@ describe('createAuditWriter', () => {
     assert.deepEqual(writer.stats(), { pending: 0, written: 1, failed: 3, dropped: 0 });
   });
 
-  test('the queue is bounded: past maxPending records are dropped and reported, never buffered', async () => {
+  test('F-26: the queue is bounded: past maxPending records are dropped and reported, never buffered', async () => {
     const failures: string[] = [];
     const { log, rows } = fakeLog({ batch: true });
     const writer = createAuditWriter({

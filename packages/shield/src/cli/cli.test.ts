@@ -64,7 +64,7 @@ describe('portcullis CLI', () => {
     assert.equal((await cli(['keys', 'rotate', '--help'])).code, 0);
   });
 
-  test('check: a bad file is refused with file:line:column, what is wrong and a fix (exit 1)', async () => {
+  test('F-18: check: a bad file is refused with file:line:column, what is wrong and a fix (exit 1)', async () => {
     const file = join(dir, 'bad.yaml');
     await writeFile(file, 'issuer: https://shield.example.com\nlisten:\n  prot: 8080\n');
     const result = await cli(['check', '--config', file]);

@@ -208,7 +208,7 @@ describe('portcullis start: SIGHUP reloads the config (one process)', () => {
     assert.equal((await get(`${url}/extra/x`)).status, 404);
   });
 
-  test('a config that does not load keeps the running one and the log says where and why', async () => {
+  test('F-18: a config that does not load keeps the running one and the log says where and why', async () => {
     await writeFile(files.config, configText({ port, upstream: upstream.port, undeclaredSecret: true }));
     const logged = await hangUp(shield, /config reload refused/);
     assert.match(logged, /portcullis\.yaml:\d+:\d+/, 'file:line:column of the problem');

@@ -136,7 +136,7 @@ describe('portcullis start with listen.tls: HTTPS, and certificate reload on SIG
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('a TLS client that trusts the certificate gets answers; TLS 1.2 is accepted by default', async () => {
+  test('A8-01: a TLS client that trusts the certificate gets answers; TLS 1.2 is accepted by default', async () => {
     const answer = await get(`${url}/livez`, { ca: first.cert });
     assert.equal(answer.status, 200);
     assert.equal(answer.fingerprint, first.fingerprint);

@@ -431,7 +431,7 @@ const CASES: Case[] = [
     sources: { now: new Date('2026-06-01T00:00:00Z') },
   },
   {
-    name: 'a route that is neither public nor protected',
+    name: 'A9-03: a route that is neither public nor protected',
     code: 'route_unprotected',
     yaml: `issuer: https://shield.example.com\nroutes:\n  - <@>match: { path: /a }\n    upstream: http://127.0.0.1:3000\n`,
     fix: /require: \{ token: true \}/,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
+import { readThreatRows, type ThreatRow, threatCoverage } from './threat-coverage.js';
 
 // docs/threat-model.md defines every threat ID that code, tests and docs cite. These tests keep
 // the two in step: a citation without a row, a row whose test file is gone, or a reference to a
@@ -10,7 +11,6 @@ import { test } from 'node:test';
 const repo = new URL('../../../../', import.meta.url).pathname;
 const DOC = 'docs/threat-model.md';
 const ID = /\b(?:A[0-9]{1,2}|[B-F])-[0-9]{2}\b/g;
-const ROW = /^\| ([A-F][0-9]{0,2}-[0-9]{2})( †)? \| (.+?) \| (.+?) \| (.+?) \|$/;
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'fixtures', '.git', '.portcullis', 'coverage']);
 const TEXT_FILE = /\.(?:ts|tsx|mts|mjs|js|md|yaml|yml|json)$/;
 
@@ -24,26 +24,8 @@ function repositoryFiles(dir = repo): string[] {
   });
 }
 
-interface Row {
-  id: string;
-  tests: string[];
-}
-
-function rows(): Row[] {
-  const text = readFileSync(join(repo, DOC), 'utf8');
-  const found: Row[] = [];
-  for (const line of text.split('\n')) {
-    if (!/^\| [A-F][0-9]{0,2}-/.test(line)) continue;
-    const match = ROW.exec(line);
-    assert.ok(
-      match,
-      `${DOC}: a threat row that is not | ID | attack | what the shield does | tested in |: ${line}`,
-    );
-    const cell = match[5]!;
-    const tests = cell === 'none' ? [] : cell.split(', ').map((entry) => entry.replace(/^`(.+)`$/, '$1'));
-    found.push({ id: match[1]!, tests });
-  }
-  return found;
+function rows(): ThreatRow[] {
+  return readThreatRows(readFileSync(join(repo, DOC), 'utf8'));
 }
 
 test('every threat row has a unique ID and names test files that exist (or none)', () => {
@@ -78,4 +60,33 @@ test('threat citations point at docs/threat-model.md, not at a catalog outside t
     (file) => file !== DOC && /threats\.md|spec\/threats/.test(readFileSync(join(repo, file), 'utf8')),
   );
   assert.deepEqual(stray, []);
+});
+
+test('every threat has a test that names it, or says why it is out of the shield’s reach', () => {
+  const coverage = threatCoverage(repo);
+  assert.ok(coverage.length > 100, 'the threat rows were found');
+  const untested = coverage.flatMap((c) =>
+    c.status === 'untested' ? [`${DOC}:${c.line} ${c.id}: ${c.reason}`] : [],
+  );
+  assert.deepEqual(untested, [], 'threats without a test (npm run threats:untested)');
+  for (const c of coverage) {
+    if (c.status === 'out-of-scope') assert.ok(c.reason.length >= 20, `${c.id}: say why it is out of scope`);
+  }
+});
+
+test('the coverage reader tells the three states apart, from the row and the files', () => {
+  const text = [
+    '| A1-01 | a | b | `packages/shield/src/docs/threat-model.test.ts` |',
+    '| A1-02 † | a | b | none |',
+    '| A1-03 | a | b | out of scope: the backend decides object ownership |',
+  ].join('\n');
+  assert.deepEqual(
+    readThreatRows(text).map((row) => [row.id, row.tests.length, row.outOfScope]),
+    [
+      ['A1-01', 1, null],
+      ['A1-02', 0, null],
+      ['A1-03', 0, 'the backend decides object ownership'],
+    ],
+  );
+  assert.throws(() => readThreatRows('| A1-02 | only two cells |'), /threat-model\.md:1/);
 });

@@ -96,7 +96,7 @@ describe('canonicalizePath', () => {
     ['127.0.0.2:9', 'not_origin_form'],
   ];
   for (const [target, reason] of refusals) {
-    test(`refuses ${JSON.stringify(target)} (${reason})`, () => {
+    test(`A7-04, E-14, E-15: refuses ${JSON.stringify(target)} (${reason})`, () => {
       assert.equal(refused(target), reason);
     });
   }

@@ -319,7 +319,7 @@ describe('upstream faults', () => {
     await waitFor(() => r.closed > closedBefore);
   });
 
-  test('A10-05 a self-signed upstream certificate is 502; pinning its CA explicitly makes it work', async () => {
+  test('A10-05, B-03 a self-signed upstream certificate is 502; pinning its CA explicitly makes it work', async () => {
     const refused = await get('/tls');
     assert.equal(refused.response?.status, 502);
     assert.equal(refused.audit.reason, 'upstream_tls_error');

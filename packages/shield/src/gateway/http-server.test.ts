@@ -64,7 +64,7 @@ describe('createHttpServer', () => {
     assert.throws(() => createHttpServer(() => {}, { maxHeaderSize: 1.5 }), TypeError);
   });
 
-  test('refuses to start when --insecure-http-parser is set in NODE_OPTIONS or the node arguments', async () => {
+  test('E-07: refuses to start when --insecure-http-parser is set in NODE_OPTIONS or the node arguments', async () => {
     const module = fileURLToPath(new URL('./http-server.ts', import.meta.url));
     const script = `import(${JSON.stringify(module)}).then((m) => { m.createHttpServer(() => {}); console.log('started'); })`;
     const run = (args: string[], env: NodeJS.ProcessEnv) =>

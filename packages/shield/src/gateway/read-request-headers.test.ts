@@ -86,7 +86,7 @@ describe('readRequestHeaders', () => {
     assert.deepEqual(facts.forward, ['Accept', 'application/json']);
   });
 
-  test('removes every header named in Connection, and forgets forwarding headers named there', () => {
+  test('E-20: removes every header named in Connection, and forgets forwarding headers named there', () => {
     const facts = readRequestHeaders(
       [
         'Connection',

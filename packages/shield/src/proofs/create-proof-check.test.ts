@@ -250,7 +250,7 @@ function proofSuite(kind: 'memory' | 'sqlite' | 'redis', open: () => Promise<Sto
       await expect(w, req, 200, 'ok'); // none of the refused spellings was recorded
     });
 
-    test('A6-04, D-10, C-21: a proof moved to another route, method, query, body, token or Authorization → proof_invalid; NF', async (t) => {
+    test('A6-04, A6-05, D-10, C-21: a proof moved to another route, method, query, body, token or Authorization → proof_invalid; NF', async (t) => {
       const w = await use(t);
       if (w === undefined) return;
       const device = androidDevice();
@@ -306,7 +306,7 @@ function proofSuite(kind: 'memory' | 'sqlite' | 'redis', open: () => Promise<Sto
       await expect(w, get, 200, 'ok');
     });
 
-    test('C-22, D-33: only the key named in cnf, registered for this app and not revoked, can sign', async (t) => {
+    test('B-07, C-22, D-33: only the key named in cnf, registered for this app and not revoked, can sign', async (t) => {
       const w = await use(t);
       if (w === undefined) return;
       const k1 = androidDevice();

@@ -55,7 +55,7 @@ describe('Android key attestation levels under the lenient policy (live shield)'
     ['an unverified boot', { verifiedBoot: false }],
     ['both', { locked: false, verifiedBoot: false }],
   ] as const) {
-    test(`${name}: accepted at basic, and refused where a route requires device`, async () => {
+    test(`A6-07, B-05: ${name}: accepted at basic, and refused where a route requires device`, async () => {
       const token = await attest(options);
       assert.equal(claimsOf(token)['lvl'], 'basic');
       const forwarded = live.upstream.requests.length;

@@ -21,7 +21,7 @@ async function challenge(): Promise<string> {
   return (await live.post('/v1/challenge', { appId: 'shop' })).body['challenge'] as string;
 }
 
-test('a bound token works only with the Authorization it was bound to; an unbound token is refused on a binding route', async () => {
+test('B-12: a bound token works only with the Authorization it was bound to; an unbound token is refused on a binding route', async () => {
   const device = createSoftwareAndroidDevice({
     authority: live.android,
     packageName: 'com.example.shop',

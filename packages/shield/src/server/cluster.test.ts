@@ -195,7 +195,7 @@ describe('startCluster', () => {
     assert.equal(Object.keys(cluster.workers ?? {}).length, 0);
   });
 
-  test('two workers share one port, one key directory and one SQLite file; a killed worker is replaced; SIGTERM stops them all', async () => {
+  test('F-09, F-12: two workers share one port, one key directory and one SQLite file; a killed worker is replaced; SIGTERM stops them all', async () => {
     const configPath = join(dir, 'portcullis.yaml');
     writeFileSync(configPath, configText(dir, upstreamPort, 'sqlite'));
     // .mts: the temporary folder has no package.json saying the files are ES modules.

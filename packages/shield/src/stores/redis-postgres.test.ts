@@ -177,7 +177,7 @@ describe('redis+postgres: outages are StoreUnavailableError, quickly', () => {
     assert.ok(Date.now() - started < 1500, 'refused quickly');
   });
 
-  test('createStores never falls back: one service down fails the whole, and the other is closed', async (t) => {
+  test('F-27: createStores never falls back: one service down fails the whole, and the other is closed', async (t) => {
     if (!(await requireService(t, 'postgres'))) return;
     const port = await freePort();
     const { schema } = isolation();

@@ -207,7 +207,7 @@ describe('sqlite stores: several connections on one file', () => {
     }
   });
 
-  test('a writer holding the lock past busyTimeoutMs gives store_busy, then the store recovers', async () => {
+  test('F-08: a writer holding the lock past busyTimeoutMs gives store_busy, then the store recovers', async () => {
     const path = freshPath();
     const stores = createSqliteStores({ path, busyTimeoutMs: 50 });
     const other = new Database(path);

@@ -60,7 +60,7 @@ async function firstKeyFile(dir: string): Promise<string> {
 }
 
 describe('createKeyStore: first start and restart', () => {
-  test('creates the directory 0700 and one key file 0600 named by its RFC 7638 thumbprint', async () => {
+  test('B-11: creates the directory 0700 and one key file 0600 named by its RFC 7638 thumbprint', async () => {
     const dir = freshDir();
     const clock = createManualClock(T0);
     const store = createKeyStore({ dir, alg: 'ES256', clock });
@@ -325,7 +325,7 @@ describe('createKeyStore: rotation', () => {
     assert.equal(store.list().length, 2);
   });
 
-  test('with publish-ahead: the new key is published first and signs only from activatesAt', async () => {
+  test('F-17: with publish-ahead: the new key is published first and signs only from activatesAt', async () => {
     const clock = createManualClock(T0);
     const store = createKeyStore({ dir: freshDir(), alg: 'ES256', clock });
     await store.load();

@@ -39,7 +39,7 @@ describe('inspectToken', () => {
     assert.ok(!shown.includes(Buffer.from(signature, 'base64url').toString('hex')));
   });
 
-  test('a forged token still decodes, and stays unverified without a verifier', async () => {
+  test('C-31: a forged token still decodes, and stays unverified without a verifier', async () => {
     const [h, p] = (await mint()).split('.');
     const forged = `${h}.${p}.${'A'.repeat(86)}`;
     assert.equal((await inspectToken(forged)).verdict, 'unverified');

@@ -112,7 +112,7 @@ const ES256_REASONS: Record<number, string> = {
 };
 for (let tcId = 386; tcId <= 401; tcId++) ES256_REASONS[tcId] = 'token_signature_invalid';
 
-describe('Wycheproof json_web_signature_test.json through verifyJws', () => {
+describe('C-32: Wycheproof json_web_signature_test.json through verifyJws', () => {
   test('runs every vector once', () => {
     const count = jwsFile.testGroups.reduce((sum, group) => sum + group.tests.length, 0);
     assert.equal(count, jwsFile.numberOfTests);

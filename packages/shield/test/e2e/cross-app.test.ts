@@ -60,7 +60,7 @@ async function call(
   return { status: response.status, code: response.body['code'], reason: row.reason };
 }
 
-describe('attestation endpoints: one app’s material never serves another', () => {
+describe('D-03, D-05, D-07: attestation endpoints: one app’s material never serves another', () => {
   const cases: Array<[string, () => Promise<[string, Record<string, unknown>]>, number, string, string]> = [
     [
       'a challenge of other, used to attest for shop',
@@ -225,7 +225,7 @@ describe('attestation endpoints: one app’s material never serves another', () 
   });
 });
 
-describe('gateway: a token is worth exactly what it says, for the app it names', () => {
+describe('B-01: gateway: a token is worth exactly what it says, for the app it names', () => {
   test('tokens of another app or of an unserved audience are refused on /pay, NF', async () => {
     const cases: Array<[string, Parameters<typeof mintToken>[1], number, string]> = [
       [

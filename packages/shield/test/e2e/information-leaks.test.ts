@@ -50,7 +50,7 @@ after(async () => {
   await silent.close();
 });
 
-describe('every kind of refusal: a bare problem+json, nothing about the shield or what is behind it', () => {
+describe('A8-02: every kind of refusal: a bare problem+json, nothing about the shield or what is behind it', () => {
   const cases: Array<[string, () => string, number]> = [
     ['path_rejected', () => 'GET /pay/../admin HTTP/1.1\r\nHost: x\r\n\r\n', 400],
     [
@@ -202,7 +202,7 @@ describe('refusals of one kind cannot be told apart (no oracle for the attacker)
   });
 });
 
-describe('logs and audit rows never hold a credential', () => {
+describe('B-10: logs and audit rows never hold a credential', () => {
   test('tokens, proofs, secrets, debug credentials and Authorization values sent every which way', async () => {
     const { device, token: deviceToken } = await attestedAppleDevice(live);
     const userAuthorization = `Bearer user-${randomBytes(12).toString('hex')}`;

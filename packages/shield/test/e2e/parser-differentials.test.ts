@@ -31,7 +31,7 @@ function payWith(headerLines: string[], target = '/pay'): string {
   return `POST ${target} HTTP/1.1\r\nHost: shield.test\r\n${headerLines.map((line) => `${line}\r\n`).join('')}Content-Length: 2\r\n\r\n{}`;
 }
 
-describe('gateway: protocol headers duplicated or re-cased are refused, never "first one wins"', () => {
+describe('A8-06, E-12: gateway: protocol headers duplicated or re-cased are refused, never "first one wins"', () => {
   const cases: Array<[string, () => string[], number, string, string?]> = [
     [
       'the token twice',
@@ -296,7 +296,7 @@ describe("the shield's own endpoints answer only their exact spelling", () => {
   });
 });
 
-describe('/v1 bodies: hostile JSON is refused with a 4xx, never a crash or a repaired value', () => {
+describe('A4-08: /v1 bodies: hostile JSON is refused with a 4xx, never a crash or a repaired value', () => {
   const c43 = 'c'.repeat(43);
   const deepArray = '['.repeat(64_000);
   const manyKeys = `{${Array.from({ length: 7000 }, (_, i) => `"${i}":0`).join(',')}}`;

@@ -46,7 +46,7 @@ for (const store of ['memory', 'sqlite'] as const) {
       );
     });
 
-    test('20 concurrent refreshes with one challenge and one assertion: exactly one token', async () => {
+    test('D-04: 20 concurrent refreshes with one challenge and one assertion: exactly one token', async () => {
       const { device } = await attestedAppleDevice(live);
       const body = appleAssertBody(device, await challengeFor(live));
       const responses = await Promise.all(Array.from({ length: 20 }, () => live.post('/v1/assert', body)));
@@ -112,7 +112,7 @@ for (const store of ['memory', 'sqlite'] as const) {
       assert.notEqual((await live.shield.stores.devices.get(device.keyId))?.revokedAt, null, 'still revoked');
     });
 
-    test('a challenge spent by a failed refresh cannot then attest; one past its TTL is spent', async () => {
+    test('D-01, D-03, D-20: a challenge spent by a failed refresh cannot then attest; one past its TTL is spent', async () => {
       const spent = await challengeFor(live);
       const failed = await live.post('/v1/assert', {
         appId: 'shop',

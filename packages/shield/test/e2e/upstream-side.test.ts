@@ -70,7 +70,7 @@ function through(path: string, extraHeaders = ''): ReturnType<typeof send> {
   );
 }
 
-describe('responses that echo the injected secret never carry it to the client', () => {
+describe('A10-04, E-30: responses that echo the injected secret never carry it to the client', () => {
   const cases: Array<[string, Behaviour]> = [
     ['as a header value', (_q, s) => s.setHeader('x-echo-key', TEST_SECRET).end('ok')],
     [
@@ -140,7 +140,7 @@ describe('redirects, cookies and protocol switches from the upstream', () => {
     assert.equal(scriptedRequests.length, before + 1);
   });
 
-  test('101 Switching Protocols to a plain request is a 502: no tunnel, none of its bytes reach the client', async () => {
+  test('E-33: 101 Switching Protocols to a plain request is a 502: no tunnel, none of its bytes reach the client', async () => {
     raw.respond = (socket: Socket) =>
       socket.write(
         'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nRAW-TUNNEL-BYTES',
@@ -170,7 +170,7 @@ describe('redirects, cookies and protocol switches from the upstream', () => {
   });
 });
 
-describe('methods a client tries on protected routes', () => {
+describe('A8-03: methods a client tries on protected routes', () => {
   const cases: Array<[string, string, number]> = [
     ['HEAD /pay', `HEAD /pay HTTP/1.1\r\nHost: x\r\nPortcullis-Token: {token}\r\n\r\n`, 405],
     [

@@ -14,7 +14,7 @@ import {
 const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256;
 const spkiSha256 = (der: Buffer) => createHash('sha256').update(der).digest('hex');
 
-describe('Google attestation roots as data', () => {
+describe('D-21: Google attestation roots as data', () => {
   test('each constant is the published certificate (SHA-256 fingerprints)', () => {
     assert.equal(
       fingerprint(GOOGLE_HARDWARE_ATTESTATION_ROOT_1_PEM),

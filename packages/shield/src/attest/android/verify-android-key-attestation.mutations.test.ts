@@ -147,7 +147,7 @@ describe('software device baseline', () => {
 });
 
 describe('mutations of the evidence', () => {
-  test('wrong challenge', () => {
+  test('D-20: wrong challenge', () => {
     refused(verify(baseChain, { challenge: `${CHALLENGE}x` }), 'android_challenge_mismatch', 'challenge');
     refused(verify(baseChain, { challenge: '' }), 'android_challenge_mismatch', 'challenge');
   });
@@ -163,7 +163,7 @@ describe('mutations of the evidence', () => {
     }
   });
 
-  test('20-certificate chain', () => {
+  test('D-23: 20-certificate chain', () => {
     const long = Array.from({ length: 20 }, (_, i) => baseChain[i % baseChain.length] ?? new Uint8Array());
     refused(verify(long), 'android_chain_too_long', 'chain_decode');
   });
@@ -451,7 +451,7 @@ describe('mutations of the policy', () => {
     refused(verify(chain), 'android_package_mismatch', 'package_name');
   });
 
-  test('wrong signing digest (repackaged app, D-19)', () => {
+  test('B-06: wrong signing digest (repackaged app, D-19)', () => {
     const policy = strictAndroidPolicy({ packageName: PACKAGE, signingCertSha256: [OTHER_DIGEST] });
     refused(verify(baseChain, { policy }), 'android_signature_mismatch', 'signing_certificate');
     // Either of several configured digests will do.
@@ -475,7 +475,7 @@ describe('mutations of the policy', () => {
     assert.ok(verify(chain, { policy: { ...strict, minAppVersion: 41 } }).ok);
   });
 
-  test('software level: refused by default, basic when the policy allows software', () => {
+  test('B-07: software level: refused by default, basic when the policy allows software', () => {
     const chain = der(device({ securityLevel: 'software' }).attest(CHALLENGE));
     refused(verify(chain), 'android_security_level_insufficient', 'min_security_level');
     const result = verify(chain, { policy: { ...strict, minSecurityLevel: 'software' } });
@@ -495,7 +495,7 @@ describe('mutations of the policy', () => {
     assert.equal(result.evidence.facts['securityLevel'], 'strongbox');
   });
 
-  test('unlocked bootloader: strict refuses, lenient accepts at level basic (the OS reports the app)', () => {
+  test('B-05: unlocked bootloader: strict refuses, lenient accepts at level basic (the OS reports the app)', () => {
     const chain = der(device({ locked: false }).attest(CHALLENGE));
     refused(verify(chain), 'android_bootloader_unlocked', 'bootloader_locked');
     const result = verify(chain, { policy: lenient });

@@ -5,7 +5,7 @@ import { createTestCertificate, createTestKeyPair } from '@portcullis/testkit';
 import { readAppleRootFixture } from '../../../test/fixtures/apple/load-apple-vectors.js';
 import { APPLE_APP_ATTESTATION_ROOT_CA_PEM, loadAppleRoots } from './roots.js';
 
-describe('Apple App Attest roots', () => {
+describe('D-21: Apple App Attest roots', () => {
   test("the constant is Apple's App Attestation Root CA, byte for byte", () => {
     const constant = new X509Certificate(APPLE_APP_ATTESTATION_ROOT_CA_PEM);
     const fixture = new X509Certificate(readAppleRootFixture());

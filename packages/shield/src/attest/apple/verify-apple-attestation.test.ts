@@ -270,7 +270,7 @@ describe('verifyAppleAttestation: real devices', () => {
           run: () => verify(v, { clientDataHash: flip(v.clientDataHash, 0) }),
         },
         {
-          name: 'clientDataHash of another challenge',
+          name: 'D-01: clientDataHash of another challenge',
           code: 'apple_nonce_mismatch',
           run: () => verify(v, { clientDataHash: sha256(Buffer.from('another challenge')) }),
         },
@@ -284,7 +284,7 @@ describe('verifyAppleAttestation: real devices', () => {
         },
         // App identity and environment (policy).
         {
-          name: 'wrong team id',
+          name: 'D-07, B-06: wrong team id',
           code: 'apple_rp_id_mismatch',
           kind: 'policy',
           run: () =>
@@ -330,7 +330,7 @@ describe('verifyAppleAttestation: real devices', () => {
         },
         // Chain to Apple's root (Apple step 1).
         {
-          name: 'x5c swapped',
+          name: 'D-08: x5c swapped',
           code: 'apple_chain_untrusted',
           run: () =>
             verify(v, { attestation: edit(v, (m) => attStmtOf(m).set('x5c', [intermediateDer, leafDer])) }),
@@ -414,7 +414,7 @@ describe('verifyAppleAttestation: real devices', () => {
         },
         // Key id (Apple step 5).
         {
-          name: 'key id of another device',
+          name: 'D-05: key id of another device',
           code: 'apple_key_id_mismatch',
           run: () => verify(v, { keyId: other.keyId }),
         },
@@ -430,7 +430,7 @@ describe('verifyAppleAttestation: real devices', () => {
         },
         // Structure and CBOR.
         {
-          name: 'fmt packed',
+          name: 'D-09: fmt packed',
           code: 'apple_format_unsupported',
           run: () => verify(v, { attestation: edit(v, (m) => m.set('fmt', 'packed')) }),
         },
@@ -469,7 +469,7 @@ describe('verifyAppleAttestation: real devices', () => {
           run: () => verify(v, { attestation: v.attestation.slice(0, -1) }),
         },
         {
-          name: 'truncated CBOR (half)',
+          name: 'D-11: truncated CBOR (half)',
           code: 'apple_cbor_malformed',
           run: () => verify(v, { attestation: v.attestation.slice(0, v.attestation.byteLength >> 1) }),
         },

@@ -30,7 +30,7 @@ export function describeAnswer(exchange: ProbeExchange): string {
   }
   if (exchange.code !== null) return `${exchange.status} ${exchange.code}`;
   if (exchange.shieldRefusal) return `${exchange.status} (a shield refusal without a body)`;
-  return `${exchange.status} not written by the shield`;
+  return exchange.status < 400 ? `${exchange.status}` : `${exchange.status} not written by the shield`;
 }
 
 function verdictOf(exchange: ProbeExchange, outcome: ProbeVerdict['outcome'], detail: string): ProbeVerdict {

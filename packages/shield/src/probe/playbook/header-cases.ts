@@ -135,7 +135,11 @@ export function headerCases(route: RouteConfig | null): ProbeCase[] {
   const needsRoute =
     (run: (context: ProbeContext, observed: RouteConfig) => Promise<ProbeVerdict>) =>
     (context: ProbeContext) =>
-      route === null ? Promise.resolve(skipped(NEEDS_ECHO)) : run(context, route);
+      route === null
+        ? Promise.resolve(
+            skipped(context.env.dryRun !== null ? 'the config has no route to send through' : NEEDS_ECHO),
+          )
+        : run(context, route);
   const fixScrub =
     'Headers the gateway removes reached the upstream: something between the shield and the upstream adds them back, or the running shield is not this version. The upstream must trust only the X-Portcullis-* and forwarding headers the shield sets.';
   return [

@@ -2,7 +2,7 @@ import type { RouteConfig } from '../../config/index.js';
 import { mustBeRefused } from '../judge-exchange.js';
 import type { ProbeExchange, ProbeVerdict } from '../probe-types.js';
 import { concretePath, routeFor, routeMethod, routeName } from '../route-facts.js';
-import type { ProbeCase } from './probe-case.js';
+import { type ProbeCase, skipped } from './probe-case.js';
 
 /** Paths scanners try first. */
 const PROBED_PATHS = ['/admin', '/.env', '/actuator/env', '/debug/vars', '/v0/portcullis-probe', '/graphql'];
@@ -68,13 +68,14 @@ export function listenerCases(config: { routes: readonly RouteConfig[] }): Probe
       expectation: 'refused (405 or 400)',
       fix: 'TRACE or a lower-case method reached an upstream: something in front of the shield accepts them. Refuse them there.',
       async run(context) {
-        const path = first === undefined ? '/' : concretePath(first);
+        if (first === undefined) return skipped('the config has no route');
+        const path = concretePath(first);
         return combine(
           [
             labelled('TRACE', mustBeRefused(await context.send({ method: 'TRACE', target: path }))),
             labelled(
               'lower-case',
-              mustBeRefused(await context.send({ method: routeMethod(first!).toLowerCase(), target: path })),
+              mustBeRefused(await context.send({ method: routeMethod(first).toLowerCase(), target: path })),
             ),
           ],
           'two requests',

@@ -46,7 +46,16 @@ console.log(
 );
 const run = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=3600000', ...chosen],
+  [
+    '--import',
+    'tsx',
+    '--import',
+    join(root, 'scripts', 'test-exit-guard.mjs'),
+    '--test',
+    '--test-concurrency=2',
+    '--test-timeout=3600000',
+    ...chosen,
+  ],
   {
     cwd: root,
     stdio: 'inherit',

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { authorizationBindingHash } from '@portcullis/protocol';
 import type { Config } from '../config/index.js';
+import { appPolicies } from '../server/app-policies.js';
 import { createShield } from '../server/create-shield.js';
+import { attestationOf } from '../server/device-standing.js';
 import { createLogger, type Logger } from '../server/logger.js';
 import { createMemoryStores } from '../stores/memory/create-memory-stores.js';
 import { createTokenIssuer } from '../tokens/index.js';
@@ -51,6 +53,7 @@ export async function startDryRun(
   config: Config,
   options: { logger?: Logger } = {},
 ): Promise<ProbeEnvironment> {
+  const policies = appPolicies(config);
   const echo = await startEchoUpstream();
   const keysDir = await mkdtemp(join(tmpdir(), 'portcullis-probe-'));
   const stores = createMemoryStores();
@@ -110,6 +113,16 @@ export async function startDryRun(
           counter: 0,
           receipt: null,
           testRoot: false,
+          // As if the key had been attested with Android key attestation under today's policy:
+          // proofs and refreshes re-check that record (an app that accepts no Android key
+          // attestation refuses the key, and the proof cases say so).
+          attestation:
+            policies.get(app) === undefined
+              ? null
+              : attestationOf(policies.get(app)!, {
+                  evidence: ['android-key-attestation'],
+                  environment: null,
+                }),
           firstSeen: now,
         });
         if (deviceOptions.revoked === true) await stores.devices.revoke(kid, 'probe', now);

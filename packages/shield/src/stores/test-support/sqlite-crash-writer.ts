@@ -18,6 +18,7 @@ for (let i = 0; ; i++) {
     counter: 0,
     receipt: null,
     testRoot: false,
+    attestation: null,
     firstSeen: i,
   });
   await stores.audit.append({

@@ -518,6 +518,12 @@ const CASES: Case[] = [
     yaml: `issuer: https://shield.example.com\nroutes:\n  - match: { path: /a }\n    upstream: http://127.0.0.1:3000\n    public: true\n    inject:\n      headers:\n        host: <@>evil.example\n`,
   },
   {
+    name: 'Accept-Encoding injected on a route that injects a secret',
+    code: 'route_header_refused',
+    yaml: `issuer: https://shield.example.com\nsecrets:\n  stripe: \${env:STRIPE}\n${ROUTE}    inject:\n      headers:\n        authorization: "Bearer \${secret:stripe}"\n        accept-encoding: <@>gzip\n`,
+    sources: { env: { STRIPE: 'sk' } },
+  },
+  {
     name: 'an upstream with credentials',
     code: 'upstream_invalid',
     yaml: `issuer: https://shield.example.com\nroutes:\n  - match: { path: /a }\n    upstream: <@>http://user:pw@127.0.0.1:3000\n    public: true\n`,

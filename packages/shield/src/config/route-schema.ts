@@ -40,6 +40,9 @@ const REFUSED_HEADERS = new Set([
   'x-request-id',
 ]);
 
+/** Set or removed by the gateway on a route that injects a secret (its responses are scanned). */
+const SCANNED_ROUTE_HEADERS = new Set(['accept-encoding', 'range', 'if-range']);
+
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
@@ -376,7 +379,18 @@ export const routeSchema = z
       });
     }
 
+    const injectsSecret = Object.values(route.inject?.headers ?? {}).some((value) =>
+      value.includes('${secret:'),
+    );
     for (const [name, value] of Object.entries(route.inject?.headers ?? {})) {
+      if (injectsSecret && SCANNED_ROUTE_HEADERS.has(name)) {
+        reportIssue(ctx, {
+          path: ['inject', 'headers', name],
+          code: 'route_header_refused',
+          message: `on a route that injects a secret the gateway sets ${name} itself (responses are scanned for the secret)`,
+          fix: 'inject another header',
+        });
+      }
       if (REFUSED_HEADERS.has(name) || name.startsWith(SHIELD_HEADER_PREFIX)) {
         reportIssue(ctx, {
           path: ['inject', 'headers', name],

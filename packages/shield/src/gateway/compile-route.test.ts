@@ -38,8 +38,23 @@ describe('compileRoute', () => {
         removeHeaders: ['X-Api-Key', 'cookie'],
       }),
     );
-    assert.deepEqual([...compiled.removeNames].sort(), ['authorization', 'cookie', 'x-api-key']);
+    // A route that injects a secret also drops the client's Accept-Encoding and Range: its
+    // responses are scanned whole and uncompressed.
+    assert.deepEqual([...compiled.removeNames].sort(), [
+      'accept-encoding',
+      'authorization',
+      'cookie',
+      'if-range',
+      'range',
+      'x-api-key',
+    ]);
     assert.equal(compiled.injections[0]?.name, 'authorization');
+    assert.equal(compiled.scansResponses, true);
+    const literal = compileRoute(
+      route({ id: 'l', path: '/l', upstream, inject: { headers: { 'x-v': '2' } } }),
+    );
+    assert.equal(literal.scansResponses, false);
+    assert.deepEqual([...literal.removeNames], ['x-v']);
   });
 
   const bad: [string, Partial<RouteSpec>][] = [
@@ -55,6 +70,14 @@ describe('compileRoute', () => {
     ['unknown level', { public: false, require: { token: true, level: 'root' as never } }],
     ['empty apps', { public: false, require: { token: true, apps: [] } }],
     ['public injecting a secret', { inject: { headers: { authorization: `Bearer ${ref('stripe')}` } } }],
+    [
+      'Accept-Encoding injected on a route whose responses are scanned',
+      {
+        public: false,
+        require: { token: true },
+        inject: { headers: { authorization: `Bearer ${ref('stripe')}`, 'accept-encoding': 'gzip' } },
+      },
+    ],
     [
       'inject a hop-by-hop header',
       { public: false, require: { token: true }, inject: { headers: { connection: 'x' } } },

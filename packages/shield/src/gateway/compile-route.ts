@@ -33,6 +33,11 @@ export interface CompiledRoute {
   readonly monitorToken: boolean;
   readonly identityHeaders: ReadonlySet<IdentityHeaderKind>;
   readonly injections: readonly CompiledInjection[];
+  /**
+   * True when the route injects a secret: its responses are scanned for every form of the
+   * secrets, and the upstream is asked for an uncompressed, whole body (no client Range).
+   */
+  readonly scansResponses: boolean;
   /** Lower-case client header names removed for this route: injected ones and `removeHeaders`. */
   readonly removeNames: ReadonlySet<string>;
   /** Lower-case upstream response header names dropped for this route; null for none. */
@@ -46,6 +51,13 @@ export interface CompiledRoute {
 }
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+
+/**
+ * Client headers dropped on a route whose responses are scanned: the gateway sets
+ * `Accept-Encoding: identity` itself (a compressed body cannot be scanned), and a Range request
+ * would let a client fetch a secret echo piece by piece, each piece too short to match.
+ */
+const SCANNED_ROUTE_DROPS = ['accept-encoding', 'range', 'if-range'];
 
 function positiveInteger(value: unknown, where: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
@@ -165,6 +177,17 @@ export function compileRoute(spec: RouteSpec): CompiledRoute {
     removeNames.add(name);
   }
 
+  const scansResponses = injections.some((injection) => injection.template.secretNames.length > 0);
+  if (scansResponses) {
+    for (const injection of injections) {
+      if (SCANNED_ROUTE_DROPS.includes(injection.name))
+        throw new TypeError(
+          `${where} inject.headers.${injection.name}: the gateway sets this itself on a route that injects a secret`,
+        );
+    }
+    for (const name of SCANNED_ROUTE_DROPS) removeNames.add(name);
+  }
+
   if (
     typeof spec.maxBodyBytes !== 'number' ||
     !Number.isSafeInteger(spec.maxBodyBytes) ||
@@ -189,6 +212,7 @@ export function compileRoute(spec: RouteSpec): CompiledRoute {
     monitorToken: spec.tokenMode === 'monitor',
     identityHeaders: new Set(spec.public ? [] : identityHeaders),
     injections,
+    scansResponses,
     removeNames,
     dropResponseNames:
       spec.removeResponseHeaders === undefined || spec.removeResponseHeaders.length === 0

@@ -13,6 +13,7 @@ import { type AuditDecision, type AuditRecord, StoreUnavailableError } from '../
 import { type CanonicalTarget, canonicalizePath } from './canonicalize-path.js';
 import { type CompiledRoute, compileRoute } from './compile-route.js';
 import { createRouteTable } from './create-route-table.js';
+import { createSecretMatchers } from './create-secret-matchers.js';
 import { createUpstreamPools } from './create-upstream-pools.js';
 import { expectContinue } from './expect-continue.js';
 import { type ForwardHandle, type ForwardListener, forward } from './forward.js';
@@ -197,16 +198,20 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const table = createRouteTable(options.routes);
   const routes: CompiledRoute[] = options.routes.map(compileRoute);
+  const secretMatchers = createSecretMatchers();
   for (const route of routes) {
+    const secrets: string[] = [];
     for (const injection of route.injections) {
       try {
-        injection.template.render(resolveSecret, []);
+        injection.template.render(resolveSecret, secrets);
       } catch {
         throw new TypeError(
           `route "${route.id}" inject.headers.${injection.name}: a secret it names cannot be resolved`,
         );
       }
     }
+    // Compiled now, so the first request does not pay for it (a rotated secret compiles once, later).
+    if (secrets.length > 0) secretMatchers(secrets);
   }
   const pools = createUpstreamPools(options.upstreamPool);
   for (const route of routes) pools.get(route.origin, route.connectMs);
@@ -310,7 +315,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     forwardEnded(ex, status, failure, responseStarted) {
       if (ex.recorded) return;
       if (failure === null) {
-        record(ex, 'allow', 'ok', null, status);
+        const dropped = ex.upstream?.secretHeadersDropped ?? 0;
+        record(ex, 'allow', 'ok', null, status, dropped === 0 ? null : { secretHeadersDropped: dropped });
       } else if (!responseStarted) {
         deny(ex, failure);
       } else {
@@ -449,6 +455,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         return;
       }
     }
+    if (route.scansResponses) headers.push('accept-encoding', 'identity');
     const socket = ex.req.socket;
     const peer = socket.remoteAddress ?? 'unknown';
     const proto = (socket as TLSSocket).encrypted === true ? 'https' : 'http';
@@ -473,7 +480,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         body,
         headersTimeoutMs: route.headersMs,
         bodyTimeoutMs: route.bodyMs,
-        secrets,
+        secrets: secrets === null || secrets.length === 0 ? null : secretMatchers(secrets),
         requestId: ex.requestId,
         responseHeaders: ex.responseHeaders,
         dropResponseNames: route.dropResponseNames,

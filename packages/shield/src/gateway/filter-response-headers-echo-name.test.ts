@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createSecretMatchers } from './create-secret-matchers.js';
 import { filterResponseHeaders } from './filter-response-headers.js';
 
 // An upstream that reflects request header values as response header names (a debug echo such
@@ -8,7 +9,7 @@ import { filterResponseHeaders } from './filter-response-headers.js';
 test('a response header whose name carries an injected secret is dropped like one whose value does', () => {
   const out = filterResponseHeaders(
     { 'x-sk_live_abcdef': '1', 'x-seen-sk_live_mixedcase': 'yes', 'x-fine': 'ok' },
-    ['sk_live_abcdef', 'sk_live_MixedCase'],
+    createSecretMatchers()(['sk_live_abcdef', 'sk_live_MixedCase']),
     'rid',
     null,
   );

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { after, before, test } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import {
   type RunningGateway,
   route,
+  secretRef,
   startGateway,
   startUpstream,
   type Upstream,
@@ -20,6 +20,7 @@ const CHUNKS = 1024; // 64 MiB: far more than the socket buffers of both legs ho
 
 let u: Upstream;
 let gw: RunningGateway;
+let token = '';
 /** Chunks the upstream has handed to its socket so far. */
 let sent = 0;
 
@@ -43,7 +44,19 @@ before(async () => {
     };
     pump();
   };
-  gw = await startGateway([route({ id: 'big', path: '/big', upstream: new URL(u.url) })]);
+  gw = await startGateway([
+    route({ id: 'big', path: '/big', upstream: new URL(u.url) }),
+    // The same through a route whose responses are scanned for the injected secret.
+    route({
+      id: 'big-scanned',
+      path: '/big-scanned',
+      upstream: new URL(u.url),
+      public: false,
+      require: { token: true },
+      inject: { headers: { 'x-api-key': secretRef('stripe') } },
+    }),
+  ]);
+  token = await gw.issuer.mint();
 });
 
 after(async () => {
@@ -51,52 +64,44 @@ after(async () => {
   await u.close();
 });
 
-test('a slow reader pauses the upstream, then receives the whole body', async () => {
-  const expected = createHash('sha256');
-  for (let i = 0; i < CHUNKS; i++) expected.update(CHUNK);
-  const sentWhilePaused: number[] = [];
-  const { status, digest, bytes } = await new Promise<{ status: number; digest: string; bytes: number }>(
-    (resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: gw.port, path: '/big' }, (res) => {
-        const hash = createHash('sha256');
-        let bytes = 0;
-        res.pause();
-        // Read nothing until the upstream stands still (the socket buffers are full: how long that
-        // takes depends on the machine's load), then a while longer, in which it must not move.
-        const settled = async () => {
-          let previous = -1;
-          for (let waited = 0; sent !== previous && waited < 30_000; waited += 250) {
-            previous = sent;
-            await delay(250);
-          }
-          return sent;
-        };
-        void settled().then(async (early) => {
-          sentWhilePaused.push(early);
-          await delay(500);
-          sentWhilePaused.push(sent);
-          res.on('data', (chunk: Buffer) => {
-            bytes += chunk.length;
-            hash.update(chunk);
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, digest: hash.digest('hex'), bytes }));
-          res.resume();
-        }, reject);
-      });
-      req.on('error', reject);
-      req.end();
-    },
-  );
-  assert.equal(status, 200);
-  assert.equal(bytes, CHUNK.length * CHUNKS);
-  assert.equal(digest, expected.digest('hex'));
-  // While nobody read, only what the socket buffers hold left the upstream, and then nothing more:
-  // the gateway paused it instead of buffering the body in memory.
-  const [early = -1, late = -1] = sentWhilePaused;
-  assert.ok(
-    early > 0 && early < CHUNKS,
-    `the upstream sent ${early} of ${CHUNKS} chunks to a stalled client`,
-  );
-  assert.equal(late, early, 'the upstream kept sending to a client that read nothing');
-  assert.equal(gw.audits.at(-1)?.code, 'ok');
-});
+for (const path of ['/big', '/big-scanned'])
+  test(`${path}: a slow reader pauses the upstream, then receives the whole body`, async () => {
+    const expected = createHash('sha256');
+    for (let i = 0; i < CHUNKS; i++) expected.update(CHUNK);
+    const sentWhilePaused: number[] = [];
+    const { status, digest, bytes } = await new Promise<{ status: number; digest: string; bytes: number }>(
+      (resolve, reject) => {
+        const headers = path === '/big' ? {} : { 'portcullis-token': token };
+        const req = request({ host: '127.0.0.1', port: gw.port, path, headers }, (res) => {
+          const hash = createHash('sha256');
+          let bytes = 0;
+          res.pause();
+          // Read nothing for a while: once the socket buffers are full the upstream must stand still.
+          setTimeout(() => sentWhilePaused.push(sent), 300);
+          setTimeout(() => {
+            sentWhilePaused.push(sent);
+            res.on('data', (chunk: Buffer) => {
+              bytes += chunk.length;
+              hash.update(chunk);
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, digest: hash.digest('hex'), bytes }));
+            res.resume();
+          }, 800);
+        });
+        req.on('error', reject);
+        req.end();
+      },
+    );
+    assert.equal(status, 200);
+    assert.equal(bytes, CHUNK.length * CHUNKS);
+    assert.equal(digest, expected.digest('hex'));
+    // While nobody read, only what the socket buffers hold left the upstream, and then nothing more:
+    // the gateway paused it instead of buffering the body in memory.
+    const [early = -1, late = -1] = sentWhilePaused;
+    assert.ok(
+      early > 0 && early < CHUNKS,
+      `the upstream sent ${early} of ${CHUNKS} chunks to a stalled client`,
+    );
+    assert.equal(late, early, 'the upstream kept sending to a client that read nothing');
+    assert.equal(gw.audits.at(-1)?.code, 'ok');
+  });

@@ -1,7 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { filterResponseHeaders, type UpstreamHeaders } from './filter-response-headers.js';
+import type { SecretMatcher } from './compile-secret-matcher.js';
+import {
+  filterResponseHeaders,
+  type SecretEchoTally,
+  type UpstreamHeaders,
+} from './filter-response-headers.js';
 import type { GatewayReason } from './gateway-reasons.js';
+import { ResponseSecretScanner } from './response-secret-scanner.js';
 
 /** One request to send upstream, already scrubbed and injected. */
 export interface ForwardRequest {
@@ -14,8 +20,11 @@ export interface ForwardRequest {
   body: Buffer | null;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
-  /** Secret values injected into this request; response headers that echo one are dropped. */
-  secrets: readonly string[] | null;
+  /**
+   * Every form of every secret injected into this request, or null when none was: response
+   * headers that hold one are dropped, and a body that holds one is cut.
+   */
+  secrets: SecretMatcher | null;
   requestId: string;
   /** Extra `[name, value, ...]` response headers set by checks. */
   responseHeaders: readonly string[] | null;
@@ -39,6 +48,8 @@ export interface ForwardHandle {
   abort(): void;
   /** The upstream status once its response headers arrived, else null. */
   readonly status: number | null;
+  /** Response headers dropped because they carried a form of an injected secret. */
+  readonly secretHeadersDropped: number;
 }
 
 class ClientGoneError extends Error {
@@ -69,6 +80,18 @@ export function classifyUpstreamError(error: unknown): GatewayReason {
   return 'upstream_connect_failed';
 }
 
+/** True unless every coding in Content-Encoding is `identity`: the body cannot be scanned as it is. */
+function encodedBody(value: string | string[] | undefined): boolean {
+  if (value === undefined) return false;
+  for (const item of typeof value === 'string' ? [value] : value) {
+    for (const coding of item.split(',')) {
+      const name = coding.trim().toLowerCase();
+      if (name !== '' && name !== 'identity') return true;
+    }
+  }
+  return false;
+}
+
 class UpstreamCall implements Dispatcher.DispatchHandler, ForwardHandle {
   status: number | null = null;
   private controller: Dispatcher.DispatchController | null = null;
@@ -76,12 +99,24 @@ class UpstreamCall implements Dispatcher.DispatchHandler, ForwardHandle {
   private started = false;
   /** Made on the first backpressure only: a class-field closure would cost every request an allocation. */
   private resumeOnDrain: (() => void) | null = null;
+  private paused = false;
+  /** Routes that inject a secret: the body scanner, the head kept until the first safe bytes. */
+  private readonly scanner: ResponseSecretScanner | null;
+  private head: string[] | null = null;
+  private unscannable = false;
+  private readonly tally: SecretEchoTally = { headers: 0 };
 
   constructor(
     private readonly res: ServerResponse,
     private readonly request: ForwardRequest,
     private readonly listener: ForwardListener,
-  ) {}
+  ) {
+    this.scanner = request.secrets === null ? null : new ResponseSecretScanner(request.secrets);
+  }
+
+  get secretHeadersDropped(): number {
+    return this.tally.headers;
+  }
 
   abort(): void {
     if (this.settled) return;
@@ -100,37 +135,78 @@ class UpstreamCall implements Dispatcher.DispatchHandler, ForwardHandle {
     headers: UpstreamHeaders,
   ): void {
     if (this.settled || statusCode < 200) return;
-    const { request, res } = this;
+    const { request } = this;
     const list = filterResponseHeaders(
       headers,
       request.secrets,
       request.requestId,
       request.responseHeaders,
       request.dropResponseNames,
+      this.tally,
     );
+    this.status = statusCode;
+    if (this.scanner !== null) {
+      // Sent with the first bytes the scanner releases (Node sends a head with the first write
+      // anyway), so a secret in the first chunk still gets a clean 502 instead of a cut response.
+      this.head = list;
+      this.unscannable = encodedBody(headers['content-encoding']);
+      return;
+    }
+    this.sendHead(controller, statusCode, list);
+  }
+
+  /** Writes the status line and headers; false (and a 502 on its way) when Node refuses them. */
+  private sendHead(controller: Dispatcher.DispatchController, statusCode: number, list: string[]): boolean {
     try {
-      res.writeHead(statusCode, list);
+      this.res.writeHead(statusCode, list);
     } catch {
       // Header bytes Node refuses to write: nothing reached the client yet, answer 502.
       this.finish(null, 'upstream_response_invalid', false);
       controller.abort(new Error('upstream response headers cannot be relayed'));
-      return;
+      return false;
     }
     this.started = true;
-    this.status = statusCode;
+    return true;
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.settled) return;
-    if (!this.res.write(chunk)) {
+    const scanner = this.scanner;
+    if (scanner === null) {
+      this.write(controller, chunk);
+      return;
+    }
+    // A compressed body cannot be scanned: the route asked for identity, so this is refused.
+    const safe = this.unscannable ? null : scanner.push(chunk);
+    if (safe === null) {
+      this.fail(this.unscannable ? 'upstream_encoding_unscannable' : 'upstream_echoed_secret');
+      controller.abort(new Error('upstream response refused'));
+      return;
+    }
+    if (!this.started && !this.sendHead(controller, this.status!, this.head!)) return;
+    for (let i = 0; i < safe.length; i++) this.write(controller, safe[i]!);
+  }
+
+  /** Writes to the client; on backpressure pauses the upstream until the client drains (once per pause). */
+  private write(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.res.write(chunk) && !this.paused) {
+      this.paused = true;
       controller.pause();
-      this.resumeOnDrain ??= () => this.controller?.resume();
+      this.resumeOnDrain ??= () => {
+        this.paused = false;
+        this.controller?.resume();
+      };
       this.res.once('drain', this.resumeOnDrain);
     }
   }
 
-  onResponseEnd(): void {
+  onResponseEnd(controller: Dispatcher.DispatchController): void {
     if (this.settled) return;
+    if (this.scanner !== null) {
+      if (!this.started && !this.sendHead(controller, this.status!, this.head!)) return;
+      const held = this.scanner.end();
+      if (held !== null) this.res.write(held);
+    }
     this.res.end();
     this.finish(this.status, null, true);
   }

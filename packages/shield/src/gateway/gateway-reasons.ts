@@ -355,6 +355,20 @@ export const GATEWAY_REASONS = [
     fix: 'Fix the upstream response headers.',
   },
   {
+    reason: 'upstream_echoed_secret',
+    code: 'upstream_unavailable',
+    meaning:
+      'The upstream response body holds a form of a secret injected into the request (raw, other case, base64, percent- or JSON-escaped, ...): a 502 when nothing was sent yet, else the client connection was cut.',
+    fix: 'Find which upstream endpoint echoes request headers (routeId, path) and make it stop; never relax the scan.',
+  },
+  {
+    reason: 'upstream_encoding_unscannable',
+    code: 'upstream_unavailable',
+    meaning:
+      'On a route that injects a secret, the upstream sent a compressed body (Content-Encoding) although the gateway asked for identity; it cannot be scanned, so it is refused.',
+    fix: 'Make the upstream honour Accept-Encoding: identity.',
+  },
+  {
     reason: 'client_aborted',
     code: null,
     meaning:

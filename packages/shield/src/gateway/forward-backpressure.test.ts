@@ -76,9 +76,10 @@ for (const path of ['/big', '/big-scanned'])
           const hash = createHash('sha256');
           let bytes = 0;
           res.pause();
-          // Read nothing for a while: once the socket buffers are full the upstream must stand still.
-          setTimeout(() => sentWhilePaused.push(sent), 300);
-          setTimeout(() => {
+          // Read nothing: once the socket buffers are full the upstream must stand still. On a busy
+          // machine filling them takes a while, so wait until a 300 ms look sees no progress (at
+          // most 20 looks), then check it still stands still 500 ms later.
+          const readLater = () => {
             sentWhilePaused.push(sent);
             res.on('data', (chunk: Buffer) => {
               bytes += chunk.length;
@@ -86,7 +87,19 @@ for (const path of ['/big', '/big-scanned'])
             });
             res.on('end', () => resolve({ status: res.statusCode ?? 0, digest: hash.digest('hex'), bytes }));
             res.resume();
-          }, 800);
+          };
+          let looks = 0;
+          let seen = -1;
+          const look = () => {
+            if (sent === seen || ++looks > 20) {
+              sentWhilePaused.push(sent);
+              setTimeout(readLater, 500);
+            } else {
+              seen = sent;
+              setTimeout(look, 300);
+            }
+          };
+          setTimeout(look, 300);
         });
         req.on('error', reject);
         req.end();

@@ -72,6 +72,22 @@ export function collectConfigWarnings(config: Config, now?: Date): PendingIssue[
     }
   }
   compileRoutePolicies(config).forEach((policy, index) => {
+    const injectsSecret = policy.inject.some((entry) => entry.secrets.length > 0);
+    if (
+      production &&
+      injectsSecret &&
+      policy.identityHeadersSource === 'route' &&
+      policy.identityHeaders.length > 0
+    ) {
+      warnings.push(
+        warning(
+          ['routes', index, 'identityHeaders'],
+          'route_identity_to_provider',
+          `the route injects a secret and still sends ${policy.identityHeaders.join(', ')} to its upstream`,
+          'remove identityHeaders unless the provider needs these; a third party gets none by default',
+        ),
+      );
+    }
     const token = policy.token;
     if (token === null) return;
     if (production && token.minLevel === 'debug') {

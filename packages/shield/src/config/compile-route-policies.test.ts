@@ -57,7 +57,9 @@ test('a token route’s defaults are written out: the mode’s level, every app,
   });
   assert.equal(production?.credentials, 'strip');
   assert.deepEqual(production?.inject, [{ header: 'x-key', template: `\${secret:key}`, secrets: ['key'] }]);
-  assert.deepEqual(production?.identityHeaders, ['app', 'device', 'level', 'platform', 'token-id']);
+  // The route injects a secret: its upstream is a third party and gets no identity by default.
+  assert.deepEqual(production?.identityHeaders, []);
+  assert.equal(production?.identityHeadersSource, 'default');
   assert.equal(production?.proof, null);
   assert.ok(Object.isFrozen(production) && Object.isFrozen(production?.token?.apps));
 
@@ -91,5 +93,19 @@ test('what a route writes is kept and marked as the route’s; a public route ha
   assert.deepEqual(pay?.proof, { skewSeconds: 10, onStoreOutage: 'refuse', retryAfterSeconds: 1 });
   assert.equal(pay?.limits.afterProof, true);
   assert.equal(catalog?.token, null);
-  assert.deepEqual(catalog?.identityHeaders, []);
+  assert.deepEqual(catalog?.identityHeaders, ['client-address'], 'a public route has no token to tell');
+  assert.deepEqual(admin?.identityHeaders, [
+    'app',
+    'device',
+    'level',
+    'platform',
+    'token-id',
+    'client-address',
+  ]);
+});
+
+test('identityHeaders written by a route are kept as they are and marked as the route’s', async () => {
+  const [send] = await policies('production', `${TOKEN_ROUTE}\n    identityHeaders: [app, client-address]`);
+  assert.deepEqual(send?.identityHeaders, ['app', 'client-address']);
+  assert.equal(send?.identityHeadersSource, 'route');
 });

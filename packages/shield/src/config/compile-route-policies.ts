@@ -3,8 +3,19 @@ import { deepFreeze } from './deep-freeze.js';
 import { parseSecretTemplate } from './parse-secret-template.js';
 import type { Config, RouteConfig } from './schema.js';
 
-/** The identity headers the gateway can add to a forwarded request, by short name. */
-export const IDENTITY_HEADER_KINDS = ['app', 'device', 'level', 'platform', 'token-id'] as const;
+/**
+ * The identity facts the gateway can pass to an upstream, by short name: the `X-Portcullis-*`
+ * headers from the verified token, and `client-address` (`X-Forwarded-For`, `Forwarded`,
+ * `X-Forwarded-Proto`).
+ */
+export const IDENTITY_HEADER_KINDS = [
+  'app',
+  'device',
+  'level',
+  'platform',
+  'token-id',
+  'client-address',
+] as const;
 export type IdentityHeaderKind = (typeof IDENTITY_HEADER_KINDS)[number];
 
 /** Where a written-out value came from: the route itself, or the default the shield applied. */
@@ -92,10 +103,11 @@ export interface RoutePolicy {
   readonly proof: RouteProofPolicy | null;
   readonly limits: RouteLimitsPolicy;
   /**
-   * Identity headers (`X-Portcullis-*`) added to the upstream request from the verified token.
-   * Today every token route sends all of them and a public route none.
+   * Identity facts passed to the upstream: `X-Portcullis-*` headers from the verified token and
+   * the client's address. Listed by the route, else {@link defaultIdentityHeaders}.
    */
   readonly identityHeaders: readonly IdentityHeaderKind[];
+  readonly identityHeadersSource: PolicySource;
   /**
    * `strip` (routes that inject a secret, by default): the client's Authorization and Cookie stay
    * out and the upstream's Set-Cookie is dropped (threat E-31). `forward`: both pass.
@@ -114,6 +126,20 @@ export interface RoutePolicy {
   readonly timeouts: { readonly connectMs: number; readonly headersMs: number; readonly bodyMs: number };
   /** PEM file of a private CA for an https upstream; null: the system roots. */
   readonly tlsCaFile: string | null;
+}
+
+/**
+ * The identity facts a route passes on when it lists none: none to a third party (a route that
+ * injects a secret has no use for the device key id, the token id or the user's address, and
+ * each is a correlator the owner did not mean to hand out), only the client's address to the
+ * owner's backend behind a public route (it has no token), all of them behind a token route.
+ */
+export function defaultIdentityHeaders(
+  route: { public: boolean },
+  injectsSecret: boolean,
+): IdentityHeaderKind[] {
+  if (injectsSecret) return [];
+  return route.public ? ['client-address'] : [...IDENTITY_HEADER_KINDS];
 }
 
 /** The level a token route admits when it names none: only attested levels in production. */
@@ -194,7 +220,8 @@ function compileRoute(config: Config, route: RouteConfig): RoutePolicy {
               },
       })),
     },
-    identityHeaders: route.public ? [] : [...IDENTITY_HEADER_KINDS],
+    identityHeaders: [...(route.identityHeaders ?? defaultIdentityHeaders(route, injectsSecret))],
+    identityHeadersSource: route.identityHeaders === undefined ? 'default' : 'route',
     credentials: injectsSecret && !route.forwardCredentials ? 'strip' : 'forward',
     inject,
     maxBodyBytes: route.maxBodyBytes ?? config.http.maxBodyBytes,

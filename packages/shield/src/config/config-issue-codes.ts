@@ -304,6 +304,12 @@ export const CONFIG_ISSUE_CODES = [
     fix: 'Inject another header.',
   },
   {
+    code: 'route_identity_to_provider',
+    meaning:
+      'A route that injects a secret sends identity headers (device key id, token id, client address, ...) to its upstream (warning in production).',
+    fix: 'Remove identityHeaders, or list only what the provider needs.',
+  },
+  {
     code: 'upstream_invalid',
     meaning: 'An upstream URL is not http(s), or carries credentials, a query or a fragment.',
     fix: `Write http(s)://host[:port][/base-path]; put credentials in inject.headers via \${secret:NAME}.`,

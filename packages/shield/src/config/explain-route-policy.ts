@@ -6,6 +6,7 @@ const IDENTITY_HEADER_NAMES: Readonly<Record<IdentityHeaderKind, string>> = {
   level: 'X-Portcullis-Level',
   platform: 'X-Portcullis-Platform',
   'token-id': 'X-Portcullis-Token-Id',
+  'client-address': 'X-Forwarded-For, Forwarded, X-Forwarded-Proto',
 };
 
 function source(from: 'route' | 'default', fallback: string): string {
@@ -99,9 +100,18 @@ export function explainRoutePolicy(policy: RoutePolicy, mode: 'production' | 'de
   }
   row(
     'identity',
-    policy.identityHeaders.length === 0
-      ? 'none'
-      : policy.identityHeaders.map((kind) => IDENTITY_HEADER_NAMES[kind]).join(', '),
+    `${
+      policy.identityHeaders.length === 0
+        ? 'none'
+        : policy.identityHeaders.map((kind) => IDENTITY_HEADER_NAMES[kind]).join(', ')
+    } ${source(
+      policy.identityHeadersSource,
+      policy.inject.some((entry) => entry.secrets.length > 0)
+        ? 'none to a route that injects a secret'
+        : policy.public
+          ? 'the client address to a public route'
+          : 'all to a token route',
+    )}`,
   );
   row(
     'credentials',

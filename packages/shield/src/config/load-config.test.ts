@@ -524,6 +524,18 @@ const CASES: Case[] = [
     sources: { env: { STRIPE: 'sk' } },
   },
   {
+    name: 'token identity headers on a public route',
+    code: 'value_conflict',
+    yaml: `issuer: https://shield.example.com\nroutes:\n  - match: { path: /a }\n    upstream: http://127.0.0.1:3000\n    public: true\n    identityHeaders: [client-address, <@>device]\n`,
+  },
+  {
+    name: 'identity headers sent to a provider in production (warning)',
+    code: 'route_identity_to_provider',
+    severity: 'warning',
+    yaml: `issuer: https://shield.example.com\nsecrets:\n  stripe: \${env:STRIPE}\n${ROUTE}    inject: { headers: { authorization: "Bearer \${secret:stripe}" } }\n    identityHeaders: <@>[device, client-address]\n`,
+    sources: { env: { STRIPE: 'sk' } },
+  },
+  {
     name: 'an upstream with credentials',
     code: 'upstream_invalid',
     yaml: `issuer: https://shield.example.com\nroutes:\n  - match: { path: /a }\n    upstream: <@>http://user:pw@127.0.0.1:3000\n    public: true\n`,

@@ -1,6 +1,7 @@
 import { METHODS } from 'node:http';
 import { ASSURANCE_LEVELS, SHIELD_HEADER_PREFIX } from '@portcullis/protocol';
 import { z } from 'zod';
+import { IDENTITY_HEADER_KINDS } from './compile-route-policies.js';
 import {
   durationSeconds,
   formatted,
@@ -225,6 +226,12 @@ export const routeSchema = z
       .describe(
         'monitor: a request the token requirement would refuse is recorded (audit, metrics) and forwarded without identity headers; for the migration of app versions without the SDK.',
       ),
+    identityHeaders: z
+      .array(z.enum(IDENTITY_HEADER_KINDS))
+      .optional()
+      .describe(
+        'Identity facts sent to the upstream: app, level, platform, token-id, device (X-Portcullis-* headers) and client-address (X-Forwarded-For, Forwarded, X-Forwarded-Proto). Default: all on a route that injects no secret, none on a route that injects one.',
+      ),
     limits: z.array(limitSchema).default([]).describe('Rate limits and budgets; all must pass.'),
     limitMode: z
       .enum(['enforce', 'monitor'])
@@ -287,6 +294,21 @@ export const routeSchema = z
       }
     });
     reportDuplicates(ctx, route.match.methods, ['match', 'methods'], 'method');
+    if (route.identityHeaders !== undefined) {
+      reportDuplicates(ctx, route.identityHeaders, ['identityHeaders'], 'identity header');
+      if (route.public) {
+        route.identityHeaders.forEach((kind, index) => {
+          if (kind !== 'client-address') {
+            reportIssue(ctx, {
+              path: ['identityHeaders', index],
+              code: 'value_conflict',
+              message: `a public route has no token, so no ${kind} to send`,
+              fix: 'list only client-address on a public route, or remove identityHeaders',
+            });
+          }
+        });
+      }
+    }
 
     const require = route.require;
     if (route.public) {

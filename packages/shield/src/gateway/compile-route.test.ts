@@ -57,6 +57,23 @@ describe('compileRoute', () => {
     assert.deepEqual([...literal.removeNames], ['x-v']);
   });
 
+  test('identity headers: all to an own backend, none to a route that injects a secret, unless listed', () => {
+    const provider = {
+      public: false,
+      require: { token: true },
+      inject: { headers: { authorization: `Bearer ${ref('stripe')}` } },
+    } satisfies Partial<RouteSpec>;
+    const sent = (spec: RouteSpec) => [...compileRoute(spec).identityHeaders].sort();
+    const all = ['app', 'client-address', 'device', 'level', 'platform', 'token-id'];
+    assert.deepEqual(sent(route({ id: 'own', path: '/own', upstream })), all);
+    assert.deepEqual(sent(route({ id: 'p', path: '/p', upstream, ...provider })), []);
+    assert.deepEqual(
+      sent(route({ id: 'p', path: '/p', upstream, ...provider, identityHeaders: ['app', 'client-address'] })),
+      ['app', 'client-address'],
+    );
+    assert.deepEqual(sent(route({ id: 'own', path: '/own', upstream, identityHeaders: [] })), []);
+  });
+
   const bad: [string, Partial<RouteSpec>][] = [
     ['upstream scheme', { upstream: new URL('ftp://127.0.0.1/') }],
     ['upstream credentials', { upstream: new URL('http://u:p@127.0.0.1/') }],
@@ -70,6 +87,8 @@ describe('compileRoute', () => {
     ['unknown level', { public: false, require: { token: true, level: 'root' as never } }],
     ['empty apps', { public: false, require: { token: true, apps: [] } }],
     ['public injecting a secret', { inject: { headers: { authorization: `Bearer ${ref('stripe')}` } } }],
+    ['unknown identity header', { identityHeaders: ['user' as never] }],
+    ['identity header listed twice', { identityHeaders: ['app', 'app'] }],
     [
       'Accept-Encoding injected on a route whose responses are scanned',
       {

@@ -10,6 +10,7 @@ const IDENTITY_HEADER_KINDS: readonly IdentityHeaderKind[] = [
   'level',
   'platform',
   'token-id',
+  'client-address',
 ];
 
 /** A header the route injects, with its lower-case name. */
@@ -135,12 +136,16 @@ export function compileRoute(spec: RouteSpec): CompiledRoute {
   ) {
     throw new TypeError(`${where} require.audiences must be a non-empty list of audiences`);
   }
-  const identityHeaders = spec.identityHeaders ?? IDENTITY_HEADER_KINDS;
+  const listedIdentity = spec.identityHeaders;
   if (
-    !Array.isArray(identityHeaders) ||
-    identityHeaders.some((kind) => !IDENTITY_HEADER_KINDS.includes(kind))
+    listedIdentity !== undefined &&
+    (!Array.isArray(listedIdentity) ||
+      listedIdentity.some((kind) => !IDENTITY_HEADER_KINDS.includes(kind)) ||
+      new Set(listedIdentity).size !== listedIdentity.length)
   ) {
-    throw new TypeError(`${where} identityHeaders must list some of ${IDENTITY_HEADER_KINDS.join(', ')}`);
+    throw new TypeError(
+      `${where} identityHeaders must list some of ${IDENTITY_HEADER_KINDS.join(', ')}, each once`,
+    );
   }
   const level = spec.require.level;
   if (level !== undefined && !ASSURANCE_LEVELS.includes(level)) {
@@ -187,6 +192,8 @@ export function compileRoute(spec: RouteSpec): CompiledRoute {
     }
     for (const name of SCANNED_ROUTE_DROPS) removeNames.add(name);
   }
+  // Absent: all to the owner's own backend, none to a third party (a route that injects a secret).
+  const identityHeaders = listedIdentity ?? (scansResponses ? [] : IDENTITY_HEADER_KINDS);
 
   if (
     typeof spec.maxBodyBytes !== 'number' ||
@@ -210,7 +217,7 @@ export function compileRoute(spec: RouteSpec): CompiledRoute {
     apps: apps === undefined ? null : new Set(apps),
     audiences: audiences === undefined ? null : new Set(audiences),
     monitorToken: spec.tokenMode === 'monitor',
-    identityHeaders: new Set(spec.public ? [] : identityHeaders),
+    identityHeaders: new Set(identityHeaders),
     injections,
     scansResponses,
     removeNames,

@@ -421,6 +421,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     body: Buffer | null,
   ): void {
     const headers = facts.forward;
+    const send = route.identityHeaders;
     if (claims !== null) {
       const kid = claims.cnf?.kid;
       if (
@@ -433,7 +434,6 @@ export function createGateway(options: GatewayOptions): Gateway {
         deny(ex, 'claims_not_header_safe');
         return;
       }
-      const send = route.identityHeaders;
       if (send.has('app')) headers.push(IDENTITY_HEADERS.app, claims.sub);
       if (send.has('level')) headers.push(IDENTITY_HEADERS.level, claims.lvl);
       if (send.has('platform')) headers.push(IDENTITY_HEADERS.platform, claims.plt);
@@ -456,20 +456,21 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
     }
     if (route.scansResponses) headers.push('accept-encoding', 'identity');
-    const socket = ex.req.socket;
-    const peer = socket.remoteAddress ?? 'unknown';
-    const proto = (socket as TLSSocket).encrypted === true ? 'https' : 'http';
-    const element = `for=${forwardedNode(peer)};proto=${proto}`;
-    headers.push(
-      'x-forwarded-for',
-      facts.forwardedFor === null ? peer : `${facts.forwardedFor}, ${peer}`,
-      'forwarded',
-      appendForwarded(facts.forwarded, element),
-      'x-forwarded-proto',
-      proto,
-      HEADER_REQUEST_ID,
-      ex.requestId,
-    );
+    if (send.has('client-address')) {
+      const socket = ex.req.socket;
+      const peer = socket.remoteAddress ?? 'unknown';
+      const proto = (socket as TLSSocket).encrypted === true ? 'https' : 'http';
+      const element = `for=${forwardedNode(peer)};proto=${proto}`;
+      headers.push(
+        'x-forwarded-for',
+        facts.forwardedFor === null ? peer : `${facts.forwardedFor}, ${peer}`,
+        'forwarded',
+        appendForwarded(facts.forwarded, element),
+        'x-forwarded-proto',
+        proto,
+      );
+    }
+    headers.push(HEADER_REQUEST_ID, ex.requestId);
     const path = route.forwardPath(canonical.path);
     ex.upstream = forward(
       pools.get(route.origin, route.connectMs),

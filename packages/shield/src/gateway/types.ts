@@ -21,8 +21,12 @@ export interface RouteTimeouts {
   bodyMs: number;
 }
 
-/** An identity header the gateway can add from a verified token (`X-Portcullis-*`). */
-export type IdentityHeaderKind = 'app' | 'device' | 'level' | 'platform' | 'token-id';
+/**
+ * An identity fact the gateway can pass to an upstream: one `X-Portcullis-*` header from the
+ * verified token (`app`, `device`, `level`, `platform`, `token-id`), or the client's address
+ * (`client-address`: `X-Forwarded-For`, `Forwarded`, `X-Forwarded-Proto`).
+ */
+export type IdentityHeaderKind = 'app' | 'device' | 'level' | 'platform' | 'token-id' | 'client-address';
 
 /**
  * One route of the gateway. Everything is explicit: nothing is inferred from the request's
@@ -82,8 +86,10 @@ export interface RouteSpec {
    */
   tokenMode?: 'enforce' | 'monitor';
   /**
-   * Identity headers added to the upstream request from the verified token (token routes only).
-   * Absent: all of them.
+   * Identity facts passed to the upstream (`X-Portcullis-*` headers from the verified token on
+   * token routes; the client's address on any route). Absent: all of them on a route that
+   * injects no secret, none on a route that injects one (a third party). `X-Request-Id` is
+   * always sent.
    */
   identityHeaders?: readonly IdentityHeaderKind[];
   /** Headers set on the upstream request; client copies of these names are removed first. */

@@ -2,7 +2,7 @@
  * What leaves a running shield towards the client and towards upstreams on routes that inject a
  * secret: a response that echoes the secret in any form (raw, other case, base64 at every
  * alignment, percent- or JSON-escaped, split across body chunks at every offset) never carries
- * it to the client.
+ * it to the client; a third-party route gets no identity headers unless it lists them.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -48,6 +48,12 @@ before(async () => {
     match: { methods: [POST], path: /own }
     upstream: ${scriptedUrl}
     require: { token: true }
+  - id: told
+    match: { methods: [POST], path: /told }
+    upstream: ${scriptedUrl}
+    require: { token: true }
+    inject: { headers: { x-api-key: "\${secret:provider}" } }
+    identityHeaders: [app, client-address]
 `,
   });
   token = await debugToken(live);
@@ -298,5 +304,48 @@ describe('a response that echoes the injected secret never carries it to the cli
     const result = await post('/own', 'Accept-Encoding: gzip\r\n');
     assert.equal(result.responses[0]?.status, 200);
     assert.equal(result.responses[0]?.body, `you sent gzip ${TEST_SECRET}`);
+  });
+});
+
+describe('identity headers towards upstreams', () => {
+  const IDENTITY = [
+    'x-portcullis-app',
+    'x-portcullis-level',
+    'x-portcullis-platform',
+    'x-portcullis-token-id',
+    'x-forwarded-for',
+    'forwarded',
+    'x-forwarded-proto',
+  ];
+
+  test('a route that injects a secret sends none: no app, level, token id or client address', async () => {
+    behaviour = (_req, res) => res.end('ok');
+    const before = seen.length;
+    const result = await post('/echo', 'X-Forwarded-For: 203.0.113.9\r\n');
+    assert.equal(result.responses[0]?.status, 200);
+    const headers = seen[before]!.headers;
+    for (const name of [...IDENTITY, 'x-portcullis-device'])
+      assert.equal(headers[name], undefined, `${name} went to the provider`);
+    assert.ok(!JSON.stringify(headers).includes('203.0.113.9'), 'the client chain went to the provider');
+    assert.ok(typeof headers['x-request-id'] === 'string', 'the request id still goes');
+  });
+
+  test('the owner’s own backend gets them all', async () => {
+    const before = seen.length;
+    await post('/own');
+    const headers = seen[before]!.headers;
+    for (const name of IDENTITY) assert.ok(headers[name] !== undefined, `${name} missing`);
+    assert.equal(headers['x-portcullis-app'], 'shop');
+  });
+
+  test('a route that lists identityHeaders gets exactly those', async () => {
+    const before = seen.length;
+    await post('/told');
+    const headers = seen[before]!.headers;
+    assert.equal(headers['x-portcullis-app'], 'shop');
+    assert.equal(headers['x-forwarded-for'], '127.0.0.1');
+    assert.ok(headers['forwarded'] !== undefined && headers['x-forwarded-proto'] === 'http');
+    for (const name of ['x-portcullis-level', 'x-portcullis-platform', 'x-portcullis-token-id'])
+      assert.equal(headers[name], undefined, `${name} was not listed`);
   });
 });

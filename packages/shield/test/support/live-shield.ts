@@ -125,6 +125,8 @@ routes:
     upstream: ${upstream.url}
     require: { token: true, apps: [shop] }
     inject: { headers: { authorization: "Bearer \${secret:provider}" } }
+    # Opted in: the identity-header tests read them here (a route that injects a secret gets none by default).
+    identityHeaders: [app, level, platform, token-id, device, client-address]
   - id: strong
     match: { methods: [POST], path: /strong }
     upstream: ${upstream.url}

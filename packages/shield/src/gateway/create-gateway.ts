@@ -586,6 +586,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       return deny(ex, 'token_in_query_and_header');
     if (facts.token !== null && (carriers & TOKEN_IN_COOKIE) !== 0)
       return deny(ex, 'token_in_cookie_and_header');
+    // A public route reads no token, and a monitor route forwards a request whose token it would
+    // refuse: nothing else would stop a token in the query from reaching the upstream.
+    if ((!route.requireToken || route.monitorToken) && (carriers & TOKEN_IN_QUERY) !== 0)
+      return deny(ex, 'token_in_query_unverified');
 
     // 5. App token, level, app, audience. In monitor mode a refusal is recorded instead, and the
     //    request goes on as one without a token (no claims for the checks, no identity headers).

@@ -207,6 +207,13 @@ export const GATEWAY_REASONS = [
     fix: 'Send the token in Portcullis-Token.',
   },
   {
+    reason: 'token_in_query_unverified',
+    code: 'bad_request',
+    meaning:
+      'The query string holds an app token (a token parameter name, or a value that is an app token) on a route that would forward it unverified (public, or tokenMode: monitor).',
+    fix: 'Send app tokens only in Portcullis-Token, and only to routes that require one.',
+  },
+  {
     reason: 'method_override',
     code: 'bad_request',
     meaning: 'A _method parameter in the query string or form body.',

@@ -24,6 +24,20 @@ describe('scanRequestParameters', () => {
     assert.equal(scanRequestParameters('t=abc', 'session=abc', 'abc'), 0, 'short values are not searched');
   });
 
+  // A token under a name the list does not know reached the upstream of a public route.
+  test('finds an app token under any name, as a value or a name, percent-encoded or not', () => {
+    const header = Buffer.from('{"alg":"ES256","typ":"app+jwt","kid":"k1"}').toString('base64url');
+    const appToken = `${header}.eyJzdWIiOiJzaG9wIn0.c2lnbmF0dXJlc2lnbmF0dXJl`;
+    assert.equal(scanRequestParameters(`ref=${appToken}`, null, null), TOKEN_IN_QUERY);
+    assert.equal(scanRequestParameters(`${appToken}&page=1`, null, null), TOKEN_IN_QUERY);
+    assert.equal(
+      scanRequestParameters(`r=x%20${appToken.replaceAll('.', '%2E')}`, null, null),
+      TOKEN_IN_QUERY,
+    );
+    // Another JWT (no app+jwt typ), dotted names and decimals are not app tokens.
+    assert.equal(scanRequestParameters(`id_token=${token}&host=api.example.com&v=1.2.3`, null, null), 0);
+  });
+
   test('finds method-override parameters (E-28)', () => {
     assert.equal(scanRequestParameters('_method=DELETE', null, null), METHOD_OVERRIDE);
     assert.equal(scanRequestParameters('X-HTTP-Method-Override=PUT', null, null), METHOD_OVERRIDE);

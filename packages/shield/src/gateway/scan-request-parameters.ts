@@ -1,3 +1,5 @@
+import { APP_TOKEN_TYP } from '@portcullis/protocol';
+
 /** Flags returned by `scanRequestParameters`. */
 export const TOKEN_IN_QUERY = 1;
 export const TOKEN_IN_COOKIE = 2;
@@ -16,10 +18,35 @@ const TOKEN_NAMES = new Set([
 const OVERRIDE_NAMES = new Set(['_method', 'x-http-method-override', 'x-http-method', 'x-method-override']);
 /** Below this length a token is not searched for verbatim (it would match by accident). */
 const MIN_VERBATIM_TOKEN = 16;
+/** A compact JWS: three base64url segments, the first a JSON object (`{` encodes as `e`). */
+const COMPACT_JWS = /e[A-Za-z0-9_-]{3,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}/g;
+
+/**
+ * True when `text` holds an app token under any name: a compact JWS whose protected header
+ * says `typ: app+jwt`. The signature is not checked: a token of this shield or a forged one
+ * has no business in a query string either way.
+ */
+function holdsAppToken(text: string): boolean {
+  if (text.length < 20 || !text.includes('.')) return false;
+  for (const match of text.matchAll(COMPACT_JWS)) {
+    const header = match[0].slice(0, match[0].indexOf('.'));
+    try {
+      const parsed: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+      const typ =
+        typeof parsed === 'object' && parsed !== null ? (parsed as { typ?: unknown }).typ : undefined;
+      if (typeof typ === 'string' && typ.toLowerCase().replace(/^application\//, '') === APP_TOKEN_TYP)
+        return true;
+    } catch {
+      // Not JSON: not a token.
+    }
+  }
+  return false;
+}
 
 /**
  * Looks for app tokens outside the Portcullis-Token header (a token-like parameter or cookie name,
- * or the header's token itself anywhere in the query or cookies) and for method-override
+ * the header's token itself anywhere in the query or cookies, or any app token — a compact JWS
+ * typed `app+jwt` — as a query parameter name or value, decoded) and for method-override
  * parameters in the query. Returns a bit set of TOKEN_IN_QUERY, TOKEN_IN_COOKIE, METHOD_OVERRIDE.
  */
 export function scanRequestParameters(
@@ -31,9 +58,9 @@ export function scanRequestParameters(
   const verbatim = headerToken !== null && headerToken.length >= MIN_VERBATIM_TOKEN ? headerToken : null;
   if (query !== null && query !== '') {
     if (verbatim !== null && query.includes(verbatim)) flags |= TOKEN_IN_QUERY;
-    for (const name of new URLSearchParams(query).keys()) {
+    for (const [name, value] of new URLSearchParams(query)) {
       const lower = name.toLowerCase();
-      if (TOKEN_NAMES.has(lower)) flags |= TOKEN_IN_QUERY;
+      if (TOKEN_NAMES.has(lower) || holdsAppToken(value) || holdsAppToken(name)) flags |= TOKEN_IN_QUERY;
       else if (OVERRIDE_NAMES.has(lower)) flags |= METHOD_OVERRIDE;
     }
   }

@@ -2,7 +2,8 @@
  * What leaves a running shield towards the client and towards upstreams on routes that inject a
  * secret: a response that echoes the secret in any form (raw, other case, base64 at every
  * alignment, percent- or JSON-escaped, split across body chunks at every offset) never carries
- * it to the client; a third-party route gets no identity headers unless it lists them.
+ * it to the client; a third-party route gets no identity headers unless it lists them; an app
+ * token in the query string of a public route never reaches its upstream.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -54,6 +55,11 @@ before(async () => {
     require: { token: true }
     inject: { headers: { x-api-key: "\${secret:provider}" } }
     identityHeaders: [app, client-address]
+  - id: legacy
+    match: { methods: [GET], path: /legacy }
+    upstream: ${scriptedUrl}
+    require: { token: true }
+    tokenMode: monitor
 `,
   });
   token = await debugToken(live);
@@ -347,5 +353,50 @@ describe('identity headers towards upstreams', () => {
     assert.ok(headers['forwarded'] !== undefined && headers['x-forwarded-proto'] === 'http');
     for (const name of ['x-portcullis-level', 'x-portcullis-platform', 'x-portcullis-token-id'])
       assert.equal(headers[name], undefined, `${name} was not listed`);
+  });
+});
+
+describe('an app token in the query string of a route that would forward it unverified', () => {
+  const cases: Array<[string, (t: string) => string]> = [
+    ['under a token parameter name', (t) => `portcullis_token=${t}`],
+    ['as the value of any parameter', (t) => `q=shoes&t=${t}`],
+    ['percent-encoded', (t) => `ref=${[...t].map((ch) => `%${ch.charCodeAt(0).toString(16)}`).join('')}`],
+    ['as a parameter name', (t) => `${t}&page=2`],
+  ];
+  for (const [name, query] of cases) {
+    test(`${name}: 400, NF`, async () => {
+      const forwarded = live.upstream.requests.length;
+      const result = await send(live, `GET /catalog?${query(token)} HTTP/1.1\r\nHost: shield.test\r\n\r\n`);
+      assert.equal(result.responses[0]?.status, 400, result.raw.slice(0, 300));
+      assert.equal(codeOf(result), 'bad_request');
+      await settle();
+      assert.equal(live.upstream.requests.length, forwarded, 'the token reached the upstream');
+      const audit = await auditOf(live, requestIdOf(result.raw));
+      assert.equal(audit.reason, 'token_in_query_unverified');
+    });
+  }
+
+  test('on a tokenMode: monitor route, which forwards what its token check would refuse: 400, NF', async () => {
+    behaviour = (_req, res) => res.end('ok');
+    const before = seen.length;
+    const monitored = await send(live, `GET /legacy?page=2 HTTP/1.1\r\nHost: shield.test\r\n\r\n`);
+    assert.equal(monitored.responses[0]?.status, 200, 'without a token the monitor route forwards');
+    assert.equal(seen.length, before + 1);
+    const result = await send(live, `GET /legacy?t=${token} HTTP/1.1\r\nHost: shield.test\r\n\r\n`);
+    assert.equal(result.responses[0]?.status, 400, result.raw.slice(0, 300));
+    await settle();
+    assert.equal(seen.length, before + 1, 'the token reached the upstream');
+    const audit = await auditOf(live, requestIdOf(result.raw));
+    assert.equal(audit.reason, 'token_in_query_unverified');
+  });
+
+  test('an ordinary query still goes through', async () => {
+    const forwarded = live.upstream.requests.length;
+    const result = await send(
+      live,
+      `GET /catalog?q=shoes.tea.pot&page=2 HTTP/1.1\r\nHost: shield.test\r\n\r\n`,
+    );
+    assert.equal(result.responses[0]?.status, 200);
+    assert.equal(live.upstream.requests.length, forwarded + 1);
   });
 });

@@ -20,3 +20,21 @@ export const BENCH_ISSUER = 'http://127.0.0.1:8080';
  * limiter's cost is measured, not its 429s.
  */
 export const DEVICE_LIMIT_MAX = 1_000_000_000;
+
+/** Size of the large answer the streaming setups fetch (`portcullis-stream-*`), bytes. */
+export const STREAM_BODY_BYTES = 1024 * 1024;
+
+/** Path of the large answer at the upstream. */
+export const STREAM_UPSTREAM_PATH = '/large/items';
+
+/** The large answer: a JSON-looking list of items, the same bytes for every upstream of a run. */
+export function streamBody(): Buffer {
+  const parts: string[] = ['['];
+  let size = 1;
+  for (let i = 0; size < STREAM_BODY_BYTES; i++) {
+    const item = `{"id":${i},"name":"item ${i}","price":${(i * 37) % 1000},"tags":["tea","coffee"]},`;
+    parts.push(item);
+    size += item.length;
+  }
+  return Buffer.from(parts.join('')).subarray(0, STREAM_BODY_BYTES);
+}

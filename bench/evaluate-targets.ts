@@ -238,6 +238,16 @@ export function evaluateTargets(results: Inputs): TargetResult[] {
     ratio(rps('portcullis-redis-proof'), rps('portcullis-redis-limits')),
   );
   report(
+    'stream-scanned-vs-plain',
+    'Streaming a large answer: through a route that injects a secret (body scanned) rps / through a route that injects none rps',
+    ratio(rps('portcullis-stream-scanned'), rps('portcullis-stream-plain')),
+  );
+  report(
+    'stream-scanned-vs-plain-cpu',
+    'The same from CPU per request: scanned route CPU µs per request / plain route CPU µs per request',
+    ratio(cost('portcullis-stream-scanned'), cost('portcullis-stream-plain')),
+  );
+  report(
     'nginx-vs-bare-proxy',
     'nginx (one core) rps / bare Node proxy rps',
     ratio(rps('nginx'), rps('bare-proxy')),

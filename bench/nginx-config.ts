@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BENCH_PATH, PROVIDER_HEADER, UPSTREAM_BODY } from './bench-constants.js';
+import { BENCH_PATH, PROVIDER_HEADER, STREAM_UPSTREAM_PATH, UPSTREAM_BODY } from './bench-constants.js';
 
 /** Options of {@link nginxConfigText}. */
 export interface NginxConfigOptions {
@@ -11,6 +11,8 @@ export interface NginxConfigOptions {
   secret: string;
   workers: number;
   upstreamPort?: number;
+  /** Upstream role: the file served at STREAM_UPSTREAM_PATH (the streaming setups' large answer). */
+  largeFile?: string;
 }
 
 function quoted(value: string): string {
@@ -23,7 +25,8 @@ function quoted(value: string): string {
 /**
  * An nginx config for the benchmark: foreground master, `workers` worker processes, no access
  * log, every path inside `dir`. The upstream answers GET /api/** with the same body as the Node
- * upstream and refuses a request without the provider key (403), as the Node upstream does.
+ * upstream and refuses a request without the provider key (403), as the Node upstream does; with
+ * `largeFile` it also serves that file at STREAM_UPSTREAM_PATH.
  */
 export function nginxConfigText(options: NginxConfigOptions): string {
   const { dir } = options;
@@ -36,6 +39,14 @@ export function nginxConfigText(options: NginxConfigOptions): string {
       if ($http_${PROVIDER_HEADER.replaceAll('-', '_')} != ${quoted(options.secret)}) { return 403; }
       default_type application/json;
       return 200 ${quoted(UPSTREAM_BODY)};
+    }${
+      options.largeFile === undefined
+        ? ''
+        : `
+    location = ${STREAM_UPSTREAM_PATH} {
+      default_type application/json;
+      alias ${options.largeFile};
+    }`
     }
     location / { return 404; }`
       : `    location / {

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseConfig } from '../packages/shield/src/config/index.js';
-import { PROOF_PATH, portcullisConfigText } from './portcullis-config.js';
+import {
+  PLAIN_STREAM_PATH,
+  PROOF_PATH,
+  portcullisConfigText,
+  SCANNED_STREAM_PATH,
+} from './portcullis-config.js';
 
 const androidStatusFile = join(mkdtempSync(join(tmpdir(), 'bench-config-')), 'android-status.json');
 writeFileSync(androidStatusFile, '{"entries":{}}');
@@ -47,4 +52,17 @@ test('proofRoute adds the measured route again with a proof required and the sam
   assert.equal(proof?.limits?.length, 2);
   assert.ok(PROOF_PATH.startsWith('/proof/'));
   assert.equal(all.find((route) => route.id === 'items')?.require?.proof ?? false, false);
+});
+
+test('streamRoutes adds a plain and a scanned route to the large answer, the same but for the injected key', async () => {
+  const all = await routes(portcullisConfigText({ ...BASE, streamRoutes: true }));
+  const plain = all.find((route) => route.id === 'stream-plain');
+  const scanned = all.find((route) => route.id === 'stream-scanned');
+  assert.ok(PLAIN_STREAM_PATH.startsWith(`${plain?.stripPrefix}/`));
+  assert.ok(SCANNED_STREAM_PATH.startsWith(`${scanned?.stripPrefix}/`));
+  assert.deepEqual(plain?.inject?.headers ?? {}, {});
+  assert.deepEqual(Object.keys(scanned?.inject?.headers ?? {}), ['x-provider-key']);
+  assert.deepEqual(plain?.require, scanned?.require);
+  assert.equal(plain?.limits.length, 0);
+  assert.equal(scanned?.limits.length, 0);
 });

@@ -4,6 +4,7 @@ import {
   BENCH_ISSUER,
   DEVICE_LIMIT_MAX,
   PROVIDER_HEADER,
+  STREAM_UPSTREAM_PATH,
 } from './bench-constants.js';
 
 /** Options of {@link portcullisConfigText}. */
@@ -27,7 +28,18 @@ export interface PortcullisConfigOptions {
   limits?: boolean;
   /** Add {@link PROOF_PATH}: the measured route again, with a per-request proof required. */
   proofRoute?: boolean;
+  /**
+   * Add the streaming routes: {@link PLAIN_STREAM_PATH} (token, no secret: the body is relayed as
+   * it is) and {@link SCANNED_STREAM_PATH} (token, the provider key injected: the body is scanned
+   * for it), both to the upstream's large answer, without limits.
+   */
+  streamRoutes?: boolean;
 }
+
+/** The large answer through a route that injects no secret. */
+export const PLAIN_STREAM_PATH = `/plain${STREAM_UPSTREAM_PATH}`;
+/** The large answer through a route that injects the provider key, so its body is scanned. */
+export const SCANNED_STREAM_PATH = `/scanned${STREAM_UPSTREAM_PATH}`;
 
 /** Path of the proof-protected copy of the measured route (the upstream sees BENCH_PATH). */
 export const PROOF_PATH = '/proof/items';
@@ -68,6 +80,21 @@ export function portcullisConfigText(options: PortcullisConfigOptions): string {
     require: { token: true, apps: [${BENCH_APP}], proof: true }${limits}
     inject: { headers: { ${PROVIDER_HEADER}: "\${secret:provider}" } }`
       : '';
+  const streamRoutes =
+    options.streamRoutes === true
+      ? `
+  - id: stream-plain
+    match: { methods: [GET], path: /plain/** }
+    upstream: ${upstream}
+    stripPrefix: /plain
+    require: { token: true, apps: [${BENCH_APP}] }
+  - id: stream-scanned
+    match: { methods: [GET], path: /scanned/** }
+    upstream: ${upstream}
+    stripPrefix: /scanned
+    require: { token: true, apps: [${BENCH_APP}] }
+    inject: { headers: { ${PROVIDER_HEADER}: "\${secret:provider}" } }`
+      : '';
   return `# Written by bench/run.ts for one benchmark run.
 issuer: ${BENCH_ISSUER}
 instanceId: bench
@@ -90,7 +117,7 @@ routes:
     match: { methods: [GET], path: /api/** }
     upstream: ${upstream}
     require: { token: true, apps: [${BENCH_APP}] }${limits}
-    inject: { headers: { ${PROVIDER_HEADER}: "\${secret:provider}" } }${proofRoute}
+    inject: { headers: { ${PROVIDER_HEADER}: "\${secret:provider}" } }${proofRoute}${streamRoutes}
   - id: limit-probe
     match: { methods: [GET], path: ${LIMIT_PROBE_PATH} }
     upstream: ${upstream}/api

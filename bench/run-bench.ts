@@ -7,16 +7,26 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { systemClock } from '../packages/shield/src/clock.js';
 import { createKeyStore, createTokenIssuer, type TokenIssuer } from '../packages/shield/src/tokens/index.js';
-import { BENCH_APP, BENCH_AUDIENCE, BENCH_ISSUER, BENCH_PATH, PROVIDER_HEADER } from './bench-constants.js';
+import {
+  BENCH_APP,
+  BENCH_AUDIENCE,
+  BENCH_ISSUER,
+  BENCH_PATH,
+  PROVIDER_HEADER,
+  STREAM_BODY_BYTES,
+  streamBody,
+} from './bench-constants.js';
 import { evaluateTargets } from './evaluate-targets.js';
 import { autocannonTool, type LoadTool, runLoad } from './load/run-load.js';
 import { nginxConfigText } from './nginx-config.js';
 import {
   LIMIT_PROBE_MAX,
   LIMIT_PROBE_PATH,
+  PLAIN_STREAM_PATH,
   type PortcullisConfigOptions,
   PROOF_PATH,
   portcullisConfigText,
+  SCANNED_STREAM_PATH,
 } from './portcullis-config.js';
 import { probeTools } from './probe-tools.js';
 import { createProcessGroup, type ProcessGroup, type StartedProcess } from './process-group.js';
@@ -251,7 +261,19 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
     if (useNginx) {
       upstreamKind = 'nginx';
       upstreamPort = await freePort();
-      upstreamProcess = await startNginx(group, dir, 'upstream', upstreamPort, secret, 1, loadCpus);
+      const largeFile = join(dir, 'large-items.json');
+      writeFileSync(largeFile, streamBody());
+      upstreamProcess = await startNginx(
+        group,
+        dir,
+        'upstream',
+        upstreamPort,
+        secret,
+        1,
+        loadCpus,
+        undefined,
+        largeFile,
+      );
     } else {
       const script = tsxScript('servers/upstream-server.ts');
       upstreamProcess = await group.start({
@@ -276,6 +298,7 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
       start: () => Promise<{ process: StartedProcess; url: string }>,
       headers: Record<string, string> = proxyHeaders,
       proofs = false,
+      path = BENCH_PATH,
     ) => {
       if (!want.has(id)) return;
       starts.push(
@@ -286,7 +309,7 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
               label,
               description,
               url,
-              path: proofs ? PROOF_PATH : BENCH_PATH,
+              path: proofs ? PROOF_PATH : path,
               proofs,
               lastRps: null,
               headers: proofs ? { 'portcullis-token': proofToken } : headers,
@@ -324,7 +347,7 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
       store: 'memory' | 'sqlite' | 'redis+postgres',
       workers: number,
       cpus: string | undefined,
-      routes: Pick<PortcullisConfigOptions, 'limits' | 'proofRoute'> = {},
+      routes: Pick<PortcullisConfigOptions, 'limits' | 'proofRoute' | 'streamRoutes'> = {},
     ) => {
       const dataDir = join(dir, name);
       mkdirSync(dataDir, { recursive: true });
@@ -452,6 +475,27 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
         true,
       );
     }
+    // Streaming: the same large answer through a route that injects no secret and one that injects
+    // the provider key (its body is scanned for every form of it); one memory-store shield each.
+    const mib = Math.round((STREAM_BODY_BYTES / MB) * 100) / 100;
+    add(
+      'portcullis-stream-plain',
+      `Portcullis (${mib} MiB answer, no secret)`,
+      `GET of a ${mib} MiB streamed answer through a route with a token and no injected secret (relayed as it is); memory store; ${pinned}; ${short}`,
+      portcullis('portcullis-stream-plain', 'memory', 1, sutCpus, { streamRoutes: true, limits: false }),
+      proxyHeaders,
+      false,
+      PLAIN_STREAM_PATH,
+    );
+    add(
+      'portcullis-stream-scanned',
+      `Portcullis (${mib} MiB answer, secret injected)`,
+      `the same answer through a route that injects the provider key, so the whole body is scanned for it; memory store; ${pinned}; ${short}`,
+      portcullis('portcullis-stream-scanned', 'memory', 1, sutCpus, { streamRoutes: true, limits: false }),
+      proxyHeaders,
+      false,
+      SCANNED_STREAM_PATH,
+    );
     if (cores >= 2) {
       add(
         'portcullis-cluster',
@@ -663,6 +707,7 @@ async function startNginx(
   workers: number,
   cpus: string | undefined,
   upstreamPort?: number,
+  largeFile?: string,
 ): Promise<StartedProcess> {
   const prefix = join(dir, `nginx-${name}`);
   mkdirSync(prefix, { recursive: true });
@@ -676,6 +721,7 @@ async function startNginx(
       secret,
       workers,
       ...(upstreamPort === undefined ? {} : { upstreamPort }),
+      ...(largeFile === undefined ? {} : { largeFile }),
     }),
   );
   return group.start({

@@ -18,13 +18,16 @@ export const SETUP_IDS = [
   'portcullis-memory-proof',
   'portcullis-sqlite-proof',
   'portcullis-redis-proof',
+  'portcullis-stream-plain',
+  'portcullis-stream-scanned',
   'portcullis-cluster',
   'nginx-cluster',
 ] as const;
 export type SetupId = (typeof SETUP_IDS)[number];
 
 /**
- * Setups that only feed a ratio of two setups (limits on / off, proof / token only): each is
+ * Setups that only feed a ratio of two setups (limits on / off, proof / token only, scanned /
+ * plain stream): each is
  * measured in the first round only, for at most {@link SHORT_SETUP_SECONDS} (keeps the default
  * run's length reasonable).
  */
@@ -34,6 +37,8 @@ export const SHORT_SETUP_IDS: readonly SetupId[] = [
   'portcullis-memory-proof',
   'portcullis-sqlite-proof',
   'portcullis-redis-proof',
+  'portcullis-stream-plain',
+  'portcullis-stream-scanned',
 ];
 /** Longest measured run of a {@link SHORT_SETUP_IDS} setup, seconds. */
 export const SHORT_SETUP_SECONDS = 5;

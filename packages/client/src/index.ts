@@ -30,6 +30,7 @@ export { type ExpoSecureStoreModule, expoSecureStoreStorage } from './providers/
 export type { AndroidKeyBridge, AppAttestBridge, PlayIntegrityBridge } from './providers/native-bridges.js';
 export {
   PAGOPA_INTEGRITY_ERRORS,
+  type PagopaCryptoModule,
   type PagopaIntegrityModule,
   pagopaIntegrityBridges,
 } from './providers/pagopa-integrity-bridges.js';

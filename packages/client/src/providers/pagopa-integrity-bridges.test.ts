@@ -8,7 +8,11 @@ import {
 } from '../../../shield/test/support/live-shield.js';
 import { createPortcullis } from '../create-portcullis.js';
 import { isClientErrorCode, type PortcullisError } from '../portcullis-error.js';
-import { createPagopaStandIn, type StandInIdentity } from '../test-support/bridge-stand-ins.js';
+import {
+  createPagopaCryptoStandIn,
+  createPagopaStandIn,
+  type StandInIdentity,
+} from '../test-support/bridge-stand-ins.js';
 import { createRecordingFetch } from '../test-support/recording-fetch.js';
 import { createAndroidProvider } from './create-android-provider.js';
 import { createAppAttestProvider } from './create-app-attest-provider.js';
@@ -87,6 +91,81 @@ describe('@pagopa/io-react-native-integrity bridges', () => {
     const evidence = JSON.parse(Buffer.from(recorder.to('/v1/attest')[0]!.body).toString()).evidence[0];
     assert.deepEqual(evidence.certificateChain, module.devices.chains.get('portcullis-device-key'));
     assert.ok(evidence.certificateChain.every((der: string) => !/\s/.test(der)));
+  });
+
+  test('Android with @pagopa/io-react-native-crypto: refreshes by assertion and a payment carries a proof by the attested key', async () => {
+    const integrity = createPagopaStandIn(identity);
+    integrity.platform = 'android';
+    const crypto = createPagopaCryptoStandIn(integrity);
+    const recorder = createRecordingFetch();
+    const portcullis = createPortcullis({
+      baseUrl: live.url,
+      appId: 'shop',
+      provider: createAndroidProvider({
+        keyAttestation: pagopaIntegrityBridges(integrity, { crypto }).androidKey,
+        storage: createMemoryStorage(),
+      }),
+      proofRoutes: [{ methods: ['POST'], path: '/pay' }],
+      fetch: recorder.fetch,
+    });
+    await portcullis.getToken();
+    await portcullis.getToken({ forceRefresh: true });
+    const paid = await portcullis.fetch('/pay', { method: 'POST', body: '{"amount":1}' });
+    assert.equal(paid.status, 200);
+    assert.equal(recorder.to('/v1/attest').length, 1);
+    assert.equal(recorder.to('/v1/assert').length, 1);
+    assert.ok(recorder.to('/pay')[0]!.headers['portcullis-proof']);
+    // The old key is deleted before getAttestation (which refuses an existing alias); the
+    // assertion and the proof are signed by the key getAttestation made, under the same tag.
+    assert.deepEqual(
+      crypto.calls.map((c) => [c.fn, c.args[c.fn === 'sign' ? 1 : 0]]),
+      [
+        ['deleteKey', 'portcullis-device-key'],
+        ['sign', 'portcullis-device-key'],
+        ['sign', 'portcullis-device-key'],
+      ],
+    );
+    assert.match(crypto.calls[2]!.args[0] as string, /^portcullis-proof-v1\n/);
+  });
+
+  test('Android with crypto: a key lost on the device (PUBLIC_KEY_NOT_FOUND) is attested anew, once', async () => {
+    const integrity = createPagopaStandIn(identity);
+    integrity.platform = 'android';
+    const crypto = createPagopaCryptoStandIn(integrity);
+    const recorder = createRecordingFetch();
+    const portcullis = createPortcullis({
+      baseUrl: live.url,
+      appId: 'shop',
+      provider: createAndroidProvider({
+        keyAttestation: pagopaIntegrityBridges(integrity, { crypto }).androidKey,
+        storage: createMemoryStorage(),
+      }),
+      fetch: recorder.fetch,
+    });
+    await portcullis.getToken();
+    integrity.devices.android.clear(); // app data cleared: the record survives in this test, the key does not
+    await portcullis.getToken({ forceRefresh: true });
+    assert.equal(recorder.to('/v1/attest').length, 2);
+    assert.equal(recorder.to('/v1/assert').length, 0);
+    assert.equal(integrity.calls.filter((c) => c.fn === 'getAttestation').length, 2);
+  });
+
+  test('Android without crypto: getAttestation refuses an alias that holds a key, as its Kotlin does', async () => {
+    const integrity = createPagopaStandIn(identity);
+    integrity.platform = 'android';
+    const { androidKey } = pagopaIntegrityBridges(integrity);
+    assert.equal(androidKey.sign, undefined);
+    await androidKey.attestKey('alias', 'c'.repeat(43));
+    await assert.rejects(androidKey.attestKey('alias', 'd'.repeat(43)), (caught: PortcullisError) => {
+      assert.equal(caught.code, 'bridge_error');
+      assert.equal(caught.detail, 'KEY_ALREADY_EXISTS');
+      return true;
+    });
+  });
+
+  test('crypto must be the module', () => {
+    const integrity = createPagopaStandIn(identity);
+    assert.throws(() => pagopaIntegrityBridges(integrity, { crypto: {} as never }), /io-react-native-crypto/);
   });
 
   test('Play Integrity: requestHash is b64url(SHA-256(challenge))', async () => {

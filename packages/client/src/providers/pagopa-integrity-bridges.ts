@@ -18,6 +18,17 @@ export interface PagopaIntegrityModule {
 }
 
 /**
+ * The part of `@pagopa/io-react-native-crypto` (1.2.x) the SDK uses on Android, as a structural
+ * type: pass the module itself (`import * as Crypto from '@pagopa/io-react-native-crypto'`).
+ */
+export interface PagopaCryptoModule {
+  /** Deletes the Keystore entry under `keyTag`; resolves when there is none. */
+  deleteKey(keyTag: string): Promise<void>;
+  /** `SHA256withECDSA` by the Keystore key under `keyTag` over the UTF-8 bytes of `message`: DER, base64. */
+  sign(message: string, keyTag: string): Promise<string>;
+}
+
+/**
  * The module's error codes (its `IntegrityErrorCodes`; the code is the rejection's `message`,
  * and on Android also its `code`) and what the SDK does about each. Others become
  * `bridge_error`. The iOS codes do not say why App Attest failed, so `GENERATION_ASSERTION_FAILED`
@@ -33,6 +44,11 @@ export const PAGOPA_INTEGRITY_ERRORS: Readonly<Record<string, ClientErrorCode>> 
   PREPARE_FAILED: 'attestation_throttled',
   PREPARE_TOKEN_EXCEPTION: 'attestation_throttled',
   REQUEST_TOKEN_FAILED: 'attestation_throttled',
+  // @pagopa/io-react-native-crypto (Android): the key under the tag is gone (app data cleared, a
+  // restored backup without its Keystore) or no longer usable: the SDK attests a new key once.
+  PUBLIC_KEY_NOT_FOUND: 'key_invalid',
+  WRONG_KEY_CONFIGURATION: 'key_invalid',
+  API_LEVEL_NOT_SUPPORTED: 'attestation_unsupported',
 };
 
 function pagopaCode(error: unknown): unknown {
@@ -71,23 +87,44 @@ function certificateChain(encoded: unknown): string[] {
  * - iOS `getAttestation(challenge, keyTag)` and `generateHardwareSignatureWithAssertion(data,
  *   keyTag)`: clientDataHash = SHA-256 of the string's UTF-8 bytes, result as base64 — the
  *   protocol's `H(challenge)`, and `H(message)` for proofs.
- * - Android `getAttestation(challenge, alias)`: an EC P-256 key (StrongBox when present, refused
- *   unless hardware-backed) with `setAttestationChallenge(challenge.toByteArray())`, UTF-8; the
- *   answer is base64 of the comma-joined base64 certificates, unwrapped here. The module cannot
- *   sign with that key, so `androidKey.sign` is absent.
+ * - Android `getAttestation(challenge, alias)`: generates an EC P-256 key under `alias` in
+ *   `AndroidKeyStore` (StrongBox when present, TEE otherwise, refused unless hardware-backed) with
+ *   `setAttestationChallenge(challenge.toByteArray())`, UTF-8, and refuses (`KEY_ALREADY_EXISTS`)
+ *   when a key already exists under `alias`; the answer is base64 of the comma-joined base64
+ *   certificates, unwrapped here. The module cannot sign with that key.
+ * - With `crypto` (`@pagopa/io-react-native-crypto` 1.2.x), `androidKey` signs with the attested
+ *   key: its `sign(message, tag)` loads the `AndroidKeyStore` entry under the same tag (only when
+ *   hardware-backed) and signs with `SHA256withECDSA`, the DER signature as base64 — the key
+ *   `getAttestation` generated, since both modules read one Keystore by alias. Before a new
+ *   attestation the bridge deletes the old key (`crypto.deleteKey`), which `getAttestation`
+ *   would otherwise refuse. Never pair it with `crypto.generate`: that key carries no
+ *   attestation challenge. See docs/client.md for the source lines.
  * - Android `requestIntegrityToken(requestHash)`: passed verbatim to `setRequestHash`; the SDK
  *   passes `b64url(SHA-256(challenge))`.
  *
  * @example
  * ```ts
+ * import * as Crypto from '@pagopa/io-react-native-crypto';
  * import * as Integrity from '@pagopa/io-react-native-integrity';
- * const bridges = pagopaIntegrityBridges(Integrity);
+ * const bridges = pagopaIntegrityBridges(Integrity, { crypto: Crypto });
  * ```
  */
-export function pagopaIntegrityBridges(module: PagopaIntegrityModule): IntegrityBridges {
+export function pagopaIntegrityBridges(
+  module: PagopaIntegrityModule,
+  options: { crypto?: PagopaCryptoModule } = {},
+): IntegrityBridges {
   if (typeof module !== 'object' || module === null) {
     throw new TypeError('module must be the @pagopa/io-react-native-integrity module (0.3.x)');
   }
+  const { crypto } = options;
+  if (
+    crypto !== undefined &&
+    (typeof crypto?.sign !== 'function' || typeof crypto.deleteKey !== 'function')
+  ) {
+    throw new TypeError('crypto must be the @pagopa/io-react-native-crypto module (1.2.x)');
+  }
+  const attestKey = async (alias: string, challenge: string) =>
+    certificateChain(await call(() => module.getAttestation(challenge, alias)));
   return {
     appAttest: {
       isSupported: () => module.isAttestationServiceAvailable().catch(() => false),
@@ -96,10 +133,16 @@ export function pagopaIntegrityBridges(module: PagopaIntegrityModule): Integrity
       generateAssertion: (keyId, data) =>
         call(() => module.generateHardwareSignatureWithAssertion(data, keyId)),
     },
-    androidKey: {
-      attestKey: async (alias, challenge) =>
-        certificateChain(await call(() => module.getAttestation(challenge, alias))),
-    },
+    androidKey:
+      crypto === undefined
+        ? { attestKey }
+        : {
+            attestKey: async (alias, challenge) => {
+              await call(() => crypto.deleteKey(alias));
+              return attestKey(alias, challenge);
+            },
+            sign: (alias, data) => call(() => crypto.sign(data, alias)),
+          },
     playIntegrity: {
       prepare: (cloudProjectNumber) => call(() => module.prepareIntegrityToken(cloudProjectNumber)),
       request: (requestHash) => call(() => module.requestIntegrityToken(requestHash)),

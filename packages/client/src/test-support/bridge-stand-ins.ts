@@ -8,7 +8,7 @@ import {
   type SoftwareAppAttestDevice,
 } from '@portcullis/testkit';
 import type { ExpoAppIntegrityModule } from '../providers/expo-app-integrity-bridges.js';
-import type { PagopaIntegrityModule } from '../providers/pagopa-integrity-bridges.js';
+import type { PagopaCryptoModule, PagopaIntegrityModule } from '../providers/pagopa-integrity-bridges.js';
 
 /**
  * Test support: stand-ins for the native modules at the bridge boundary, doing what their native
@@ -141,6 +141,14 @@ function pagopaIosError(code: string): Error {
   });
 }
 
+/**
+ * What React Native makes of the modules' Android rejections: `promise.reject(name, name, map)`
+ * (IoReactNativeCryptoModule.kt 679-691, the integrity module alike): code and message both the name.
+ */
+function pagopaAndroidError(code: string): Error {
+  return Object.assign(new Error(code), { code, userInfo: {} });
+}
+
 export type PagopaStandIn = PagopaIntegrityModule & {
   calls: Call[];
   devices: Devices;
@@ -187,6 +195,8 @@ export function createPagopaStandIn(identity: StandInIdentity): PagopaStandIn {
           appleKey(hardwareKeyTag, 'ATTESTATION_ERROR').attest(clientDataHash(challenge)),
         ).toString('base64');
       }
+      // Android (IoReactNativeIntegrityModule.kt 302-304): a key under the alias is refused.
+      if (devices.android.has(hardwareKeyTag)) throw pagopaAndroidError('KEY_ALREADY_EXISTS');
       // Android: Base64.DEFAULT of the comma-joined Base64.DEFAULT certificates.
       const chain = devices.newAndroidKey(hardwareKeyTag, challenge);
       const joined = chain.map((der) => androidDefaultBase64(Buffer.from(der, 'base64'))).join(',');
@@ -207,4 +217,34 @@ export function createPagopaStandIn(identity: StandInIdentity): PagopaStandIn {
     },
   };
   return standIn;
+}
+
+export type PagopaCryptoStandIn = PagopaCryptoModule & { calls: Call[] };
+
+/**
+ * A stand-in for `@pagopa/io-react-native-crypto` (1.2.x) on Android, sharing the integrity
+ * stand-in's Keystore (both modules open `AndroidKeyStore` and find keys by alias). What its
+ * Kotlin does (IoReactNativeCryptoModule.kt):
+ * - `deleteKey(tag)` (`deletePublicKey`, 284-320): deletes the entry; resolves when there is none.
+ * - `sign(message, tag)` (`signUTF8Text`, 438-490): `Signature("SHA256withECDSA")` (640) by the
+ *   hardware-backed private key under the tag (508-525) over `message.toByteArray(UTF_8)`, the
+ *   DER signature as `Base64.NO_WRAP`; `PUBLIC_KEY_NOT_FOUND` when the tag has no key.
+ */
+export function createPagopaCryptoStandIn(integrity: PagopaStandIn): PagopaCryptoStandIn {
+  const calls: Call[] = [];
+  const { devices } = integrity;
+  return {
+    calls,
+    async deleteKey(keyTag) {
+      calls.push({ fn: 'deleteKey', args: [keyTag] });
+      devices.android.delete(keyTag);
+      devices.chains.delete(keyTag);
+    },
+    async sign(message, keyTag) {
+      calls.push({ fn: 'sign', args: [message, keyTag] });
+      const device = devices.android.get(keyTag);
+      if (device === undefined) throw pagopaAndroidError('PUBLIC_KEY_NOT_FOUND');
+      return Buffer.from(device.sign(Buffer.from(message, 'utf8'))).toString('base64');
+    },
+  };
 }

@@ -1,4 +1,6 @@
 import * as AppIntegrity from '@expo/app-integrity';
+import * as Crypto from '@pagopa/io-react-native-crypto';
+import * as Integrity from '@pagopa/io-react-native-integrity';
 import {
   type AttestationProvider,
   createAndroidProvider,
@@ -7,6 +9,7 @@ import {
   createPortcullis,
   expoAppIntegrityBridges,
   expoSecureStoreStorage,
+  pagopaIntegrityBridges,
 } from '@portcullis/client';
 import * as SecureStore from 'expo-secure-store';
 import { Platform } from 'react-native';
@@ -18,11 +21,14 @@ const DEBUG_TOKEN = process.env['EXPO_PUBLIC_PORTCULLIS_DEBUG_TOKEN'];
 
 function provider(): AttestationProvider {
   if (DEBUG_TOKEN !== undefined && DEBUG_TOKEN !== '') return createDebugProvider({ token: DEBUG_TOKEN });
-  const bridges = expoAppIntegrityBridges(AppIntegrity);
   const storage = expoSecureStoreStorage(SecureStore);
-  return Platform.OS === 'ios'
-    ? createAppAttestProvider({ bridge: bridges.appAttest, storage })
-    : createAndroidProvider({ keyAttestation: bridges.androidKey, storage });
+  if (Platform.OS === 'ios') {
+    return createAppAttestProvider({ bridge: expoAppIntegrityBridges(AppIntegrity).appAttest, storage });
+  }
+  // Android: the PagoPA pair attests a Keystore key and signs with it, so payments carry a proof
+  // and refreshes are assertions (Expo's module attests but cannot sign).
+  const android = pagopaIntegrityBridges(Integrity, { crypto: Crypto });
+  return createAndroidProvider({ keyAttestation: android.androidKey, storage });
 }
 
 /** The app's one client: the token lives in it, in memory, for the app's lifetime. */

@@ -31,9 +31,10 @@ const ALIAS = /^[A-Za-z0-9_.-]{1,64}$/;
  * Play Integrity (a standard request with `requestHash = b64url(SHA-256(challenge))`, which the
  * shield checks), or both in one attestation.
  *
- * With a bridge that can sign with the attested key (`AndroidKeyBridge.sign`), refreshes are
- * assertions and proofs are available, as on iOS. Without one (the Expo and PagoPA bridges as
- * of this writing), every refresh attests a new key: key attestation costs no call to Google, but
+ * With a bridge that can sign with the attested key (`AndroidKeyBridge.sign`, e.g.
+ * `pagopaIntegrityBridges(Integrity, { crypto: Crypto }).androidKey`), refreshes are assertions
+ * and proofs are available, as on iOS. Without one (the Expo bridge, the PagoPA integrity module
+ * alone), every refresh attests a new key: key attestation costs no call to Google, but
  * Play Integrity evidence then costs one standard request per refresh (mind its daily quota),
  * and requests to proof routes go unsigned (a shield that requires the proof refuses them:
  * `proof_unsupported`).

@@ -1,8 +1,12 @@
 import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createPortcullis } from '@portcullis/client';
 import { formatProofHeader, proofMessage } from '@portcullis/protocol';
-import { createManualClock, createTokenIssuer } from '@portcullis/shield';
-import { createNodeProvider, createSoftwareAppAttestDevice } from '@portcullis/testkit';
+import { createManualClock, createTokenIssuer, DEMO_SIGNING_CERT_SHA256 } from '@portcullis/shield';
+import {
+  createNodeProvider,
+  createSoftwareAndroidDevice,
+  createSoftwareAppAttestDevice,
+} from '@portcullis/testkit';
 import { CompactSign } from 'jose';
 import type { RunningShop } from './run-shop.js';
 
@@ -49,6 +53,19 @@ export const EXPECTED_STORY: ReadonlyArray<Pick<Scene, 'scene' | 'status' | 'cod
   },
   { scene: 'Captured payment request replayed', status: 401, code: 'proof_replayed', reachedBackend: 0 },
   { scene: 'Captured proof moved to another amount', status: 401, code: 'proof_invalid', reachedBackend: 0 },
+  {
+    scene: 'Genuine Android phone (key attestation): attest',
+    status: 200,
+    code: 'ok',
+    reachedBackend: 0,
+  },
+  { scene: 'Genuine Android phone: payment, signed proof', status: 200, code: 'ok', reachedBackend: 1 },
+  {
+    scene: 'Captured Android payment replayed',
+    status: 401,
+    code: 'proof_replayed',
+    reachedBackend: 0,
+  },
   { scene: 'Genuine iPhone: refresh by assertion', status: 200, code: 'ok', reachedBackend: 0 },
   { scene: 'Genuine iPhone: payment with refreshed token', status: 200, code: 'ok', reachedBackend: 1 },
   { scene: 'Card testing: 3rd payment this hour', status: 200, code: 'ok', reachedBackend: 1 },
@@ -315,6 +332,60 @@ export async function playStory(shop: RunningShop): Promise<Scene[]> {
       body: '{"amount":99900}',
     },
   );
+  // 5b. A genuine Android phone beside it: a Keystore key attested once, payments signed by it
+  // (SHA256withECDSA, DER), and its replay refused like the iPhone's.
+  const phone = createSoftwareAndroidDevice({
+    authority: shop.androidAuthority,
+    packageName: 'com.example.shop',
+    signingCertSha256: DEMO_SIGNING_CERT_SHA256,
+  });
+  const androidChallenge = await challenge();
+  const androidAttested = await call(
+    'Genuine Android phone (key attestation): attest',
+    'POST /v1/attest (android-key-attestation)',
+    '/v1/attest',
+    {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({
+        appId: 'shop',
+        challenge: androidChallenge,
+        evidence: [{ type: 'android-key-attestation', certificateChain: phone.attest(androidChallenge) }],
+      }),
+    },
+  );
+  const androidToken = String(androidAttested.body['token']);
+  const androidPayment = '{"amount":3100}';
+  const androidTimestampMs = Date.now();
+  const androidCaptured = {
+    ...json,
+    'portcullis-token': androidToken,
+    'portcullis-proof': formatProofHeader(
+      androidTimestampMs,
+      phone.sign(
+        new TextEncoder().encode(
+          proofMessage({
+            method: 'POST',
+            target: '/payments/session',
+            body: new TextEncoder().encode(androidPayment),
+            timestampMs: androidTimestampMs,
+            token: androidToken,
+          }),
+        ),
+      ),
+    ),
+  };
+  await call(
+    'Genuine Android phone: payment, signed proof',
+    'POST /payments/session + token + proof',
+    '/payments/session',
+    { method: 'POST', headers: androidCaptured, body: androidPayment },
+  );
+  await call('Captured Android payment replayed', 'the same request, byte for byte', '/payments/session', {
+    method: 'POST',
+    headers: androidCaptured,
+    body: androidPayment,
+  });
   const assertChallenge = await challenge();
   const refreshed = await call('Genuine iPhone: refresh by assertion', 'POST /v1/assert', '/v1/assert', {
     method: 'POST',

@@ -5,7 +5,12 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from '@portcullis/shield';
 import { createShield, demoConfigText, parseConfig, type Shield } from '@portcullis/shield';
-import { type AppAttestTestAuthority, createAppAttestTestAuthority } from '@portcullis/testkit';
+import {
+  type AndroidTestAuthority,
+  type AppAttestTestAuthority,
+  createAndroidTestAuthority,
+  createAppAttestTestAuthority,
+} from '@portcullis/testkit';
 import { type ShopBackend, startShopBackend } from './backend.js';
 
 export interface RunningShop {
@@ -18,6 +23,8 @@ export interface RunningShop {
   providerKeys: { payments: string; email: string };
   /** The test-kit App Attest authority the development-mode shield trusts. */
   appleAuthority: AppAttestTestAuthority;
+  /** The test-kit Android key attestation authority the development-mode shield trusts. */
+  androidAuthority: AndroidTestAuthority;
   close(): Promise<void>;
 }
 
@@ -83,8 +90,10 @@ export async function runShop(options: {
     env: { SHOP_PAYMENTS_API_KEY: providerKeys.payments, SHOP_EMAIL_API_KEY: providerKeys.email },
   });
   const appleAuthority = createAppAttestTestAuthority();
+  const androidAuthority = createAndroidTestAuthority();
   const shield = await createShield(config, {
     appleTestRoots: [appleAuthority.root],
+    androidTestRoots: [androidAuthority.root],
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
   });
   let shieldUrl: string;
@@ -102,6 +111,7 @@ export async function runShop(options: {
     debugCredential,
     providerKeys,
     appleAuthority,
+    androidAuthority,
     async close() {
       await shield.close();
       await backend.close();

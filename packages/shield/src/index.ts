@@ -10,6 +10,7 @@ export { type Clock, createManualClock, systemClock } from './clock.js';
 export type { AppConfig, Config, ConfigIssue, RouteConfig } from './config/index.js';
 export {
   ConfigError,
+  DEMO_SIGNING_CERT_SHA256,
   demoConfigText,
   formatConfigError,
   loadConfigFile,

@@ -1,6 +1,7 @@
-import { createHash, createPublicKey, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { JsonWebKeyLike } from '@portcullis/protocol';
 import type { StepVerdict, VerificationFailure } from '../contract.js';
+import { importP256PublicKey } from '../import-p256-public-key.js';
 import { appleFailure } from './apple-failure-codes.js';
 import { createStepRecorder } from './create-step-recorder.js';
 import { decodeAppleAssertion } from './decode-apple-assertion.js';
@@ -52,17 +53,6 @@ function sha256(...parts: Uint8Array[]): Buffer {
   const hash = createHash('sha256');
   for (const part of parts) hash.update(part);
   return hash.digest();
-}
-
-function importP256(jwk: JsonWebKeyLike): KeyObject | undefined {
-  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || 'd' in jwk) return undefined;
-  if (typeof jwk.x !== 'string' || typeof jwk.y !== 'string') return undefined;
-  try {
-    const key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });
-    return key.asymmetricKeyDetails?.namedCurve === 'prime256v1' ? key : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -120,7 +110,7 @@ export function verifyAppleAssertion(
   // Step 3: "Use the public key that you store from the attestation object to verify that the
   // assertion's signature is valid for nonce." The device signs nonce with ECDSA-SHA256, so the
   // message handed to verify is nonce itself (hashed once more inside).
-  const key = importP256(device.publicKeyJwk);
+  const key = importP256PublicKey(device.publicKeyJwk);
   if (key === undefined) {
     return steps.fail(
       'signature',

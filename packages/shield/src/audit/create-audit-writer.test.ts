@@ -40,6 +40,9 @@ function fakeLog(options: { batch: boolean; bad?: Set<string>; down?: () => bool
     async query() {
       return [];
     },
+    async summarize() {
+      return [];
+    },
     async prune() {
       return 0;
     },

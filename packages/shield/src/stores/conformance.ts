@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, type TestContext, test } from 'node:test';
-import type { AuditRecord, NewDevice, Stores } from './ports.js';
+import type { AuditRecord, NewDevice, StoredDebugCredential, Stores } from './ports.js';
 import { StoreUnavailableError } from './ports.js';
 import { StoreError } from './store-error.js';
 
@@ -431,6 +431,49 @@ export function runStoreConformance(
       });
     });
 
+    describe('debug credentials', () => {
+      const credential = (overrides: Partial<StoredDebugCredential> = {}): StoredDebugCredential => ({
+        id: unique('dc'),
+        appId: 'app-a',
+        name: 'ci-runner',
+        keyedHash: randomBytes(32).toString('hex'),
+        audiences: null,
+        createdAt: T0,
+        expiresAt: T0 + 86_400_000,
+        revokedAt: null,
+        ...overrides,
+      });
+
+      withStores('add, find by keyed hash, list newest first, revoke once', async ({ debugCredentials }) => {
+        const first = credential({ createdAt: T0, audiences: ['api'] });
+        const second = credential({ createdAt: T0 + 1000, appId: 'app-b', name: 'qa ü "x"' });
+        await debugCredentials.add(first);
+        await debugCredentials.add(second);
+        assert.deepEqual(await debugCredentials.findByHash(first.keyedHash), first);
+        assert.equal(await debugCredentials.findByHash(randomBytes(32).toString('hex')), null);
+        assert.deepEqual(
+          (await debugCredentials.list({ limit: 10 })).map((c) => c.id),
+          [second.id, first.id],
+        );
+        assert.deepEqual(await debugCredentials.list({ limit: 10, appId: 'app-b' }), [second]);
+        assert.equal((await debugCredentials.list({ limit: 1 })).length, 1);
+        assert.equal(await debugCredentials.revoke(first.id, T0 + 5000), true);
+        assert.equal(await debugCredentials.revoke(first.id, T0 + 9000), true);
+        assert.equal((await debugCredentials.findByHash(first.keyedHash))?.revokedAt, T0 + 5000);
+        assert.equal(await debugCredentials.revoke(unique('dc'), T0), false);
+      });
+
+      withStores('a repeated id or keyed hash is refused', async ({ debugCredentials }) => {
+        const first = credential();
+        await debugCredentials.add(first);
+        const exists = (error: unknown) =>
+          error instanceof StoreError && error.reason === 'debug_credential_exists';
+        await assert.rejects(debugCredentials.add(credential({ id: first.id })), exists);
+        await assert.rejects(debugCredentials.add(credential({ keyedHash: first.keyedHash })), exists);
+        await assert.rejects(debugCredentials.add(credential({ keyedHash: 'NOT-HEX' })), TypeError);
+      });
+    });
+
     describe('audit', () => {
       withStores('query returns the newest records first, up to limit', async ({ audit }) => {
         const records = [0, 3, 1, 2].map((offset) => auditRecord({ ts: T0 + offset * 1000 }));
@@ -475,6 +518,76 @@ export function runStoreConformance(
         );
         assert.deepEqual(ts(await audit.query({ limit: 1, requestId: shared, since: T0 })), [3]);
         assert.deepEqual(await audit.query({ limit: 10, requestId: unique('none') }), []);
+      });
+
+      withStores('query filters by until, device, route and reason', async ({ audit }) => {
+        const records = [
+          auditRecord({ ts: T0, deviceIdHash: 'dev-a', routeId: 'pay', reason: null }),
+          auditRecord({ ts: T0 + 1, deviceIdHash: 'dev-b', routeId: 'pay', reason: 'proof_missing' }),
+          auditRecord({ ts: T0 + 2, deviceIdHash: 'dev-a', routeId: 'cart', reason: 'proof_missing' }),
+          auditRecord({ ts: T0 + 3, deviceIdHash: null, routeId: null, reason: 'token_expired' }),
+        ];
+        for (const record of records) await audit.append(record);
+        const ts = (found: AuditRecord[]) => found.map((r) => r.ts - T0);
+        assert.deepEqual(ts(await audit.query({ limit: 10, until: T0 + 2 })), [1, 0]);
+        assert.deepEqual(ts(await audit.query({ limit: 10, deviceIdHash: 'dev-a' })), [2, 0]);
+        assert.deepEqual(ts(await audit.query({ limit: 10, routeId: 'pay' })), [1, 0]);
+        assert.deepEqual(ts(await audit.query({ limit: 10, reason: 'proof_missing' })), [2, 1]);
+        assert.deepEqual(
+          ts(await audit.query({ limit: 10, reason: 'proof_missing', deviceIdHash: 'dev-a', since: T0 + 1 })),
+          [2],
+        );
+      });
+
+      withStores('summarize counts records per bucket and grouped field, strings only', async ({ audit }) => {
+        const base = { event: 'gateway' as const, routeId: 'pay', appId: 'shop', level: 'hardware' };
+        const records = [
+          auditRecord({ ...base, ts: T0, details: { platform: 'ios', appVersion: '1.2.0' } }),
+          auditRecord({ ...base, ts: T0 + 500, details: { platform: 'ios', appVersion: '1.2.0', n: 3 } }),
+          auditRecord({
+            ...base,
+            ts: T0 + 1500,
+            decision: 'deny',
+            code: 'proof_invalid',
+            reason: 'proof_missing',
+          }),
+          auditRecord({ ...base, ts: T0 + 1600, details: { wouldRefuse: 'proof_missing', platform: 7 } }),
+          auditRecord({ ...base, ts: T0 + 5000 }),
+          auditRecord({ ...base, ts: T0 - 1 }),
+        ];
+        for (const record of records) await audit.append(record);
+        const rows = await audit.summarize({ since: T0, until: T0 + 5000, bucketMs: 1000 });
+        const shown = rows
+          .map(
+            (r) =>
+              `${r.bucket - T0} ${r.decision} ${r.reason} ${r.platform} ${r.appVersion} ${r.wouldRefuse} ${r.count}`,
+          )
+          .sort();
+        assert.deepEqual(shown, [
+          '0 allow null ios 1.2.0 null 2',
+          '1000 allow null null null proof_missing 1',
+          '1000 deny proof_missing null null null 1',
+        ]);
+        const row = rows.find((r) => r.decision === 'deny')!;
+        assert.deepEqual(
+          { ...row, bucket: row.bucket - T0 },
+          {
+            bucket: 1000,
+            event: 'gateway',
+            decision: 'deny',
+            code: 'proof_invalid',
+            reason: 'proof_missing',
+            appId: 'shop',
+            routeId: 'pay',
+            level: 'hardware',
+            platform: null,
+            appVersion: null,
+            wouldRefuse: null,
+            count: 1,
+          },
+        );
+        assert.deepEqual(await audit.summarize({ since: T0 + 6000, until: T0 + 9000, bucketMs: 1000 }), []);
+        await assert.rejects(audit.summarize({ since: T0, until: T0 + 1, bucketMs: 10 }), TypeError);
       });
 
       withStores(

@@ -89,6 +89,7 @@ async function createRedisPostgresStores(
     replay: redis.value.replay,
     devices: postgres.value.devices,
     audit: postgres.value.audit,
+    debugCredentials: postgres.value.debugCredentials,
     async ping() {
       await Promise.all([redis.value.ping(), postgres.value.ping()]);
     },

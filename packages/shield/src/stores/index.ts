@@ -8,16 +8,20 @@ export type {
   AuditLog,
   AuditQuery,
   AuditRecord,
+  AuditSummaryQuery,
+  AuditSummaryRow,
   ChallengeStore,
+  DebugCredentialStore,
   DeviceAttestation,
   DeviceRecord,
   DeviceStore,
   IssuedChallenge,
   NewDevice,
   ReplayStore,
+  StoredDebugCredential,
   Stores,
 } from './ports.js';
-export { StoreUnavailableError } from './ports.js';
+export { AUDIT_SUMMARY_DETAILS, StoreUnavailableError } from './ports.js';
 // The adapters that load a driver (pg, redis, better-sqlite3) are imported by path: createStores
 // loads only the one its config names, so a shield never loads the drivers it does not use.
 export type { PostgresStores, PostgresStoresOptions } from './postgres/create-postgres-stores.js';

@@ -132,9 +132,48 @@ export interface AuditRecord {
 export interface AuditQuery {
   limit: number;
   since?: number;
+  /** Records strictly before this time (epoch ms). */
+  until?: number;
   requestId?: string;
   decision?: AuditDecision;
   event?: AuditEvent;
+  deviceIdHash?: string;
+  routeId?: string;
+  reason?: string;
+}
+
+/**
+ * The audit-detail fields the console reads across records (all optional, all audit-safe):
+ * `platform` (the token's `plt`, or the attested platform), `appVersion` (as the app reported it),
+ * and `wouldRefuse`: on a record of a route in monitor mode that let a request through, the
+ * reason it would have been refused with under enforcement (its `decision` stays `allow`).
+ */
+export const AUDIT_SUMMARY_DETAILS = ['platform', 'appVersion', 'wouldRefuse'] as const;
+
+/** Which records a summary counts, and the width of its time buckets. */
+export interface AuditSummaryQuery {
+  since: number;
+  /** Records strictly before this time (epoch ms). */
+  until: number;
+  /** Width of a time bucket, ms (at least 1000). */
+  bucketMs: number;
+}
+
+/** How many records share one bucket and one combination of the grouped fields. */
+export interface AuditSummaryRow {
+  /** Start of the bucket: `ts - ts % bucketMs`. */
+  bucket: number;
+  event: AuditEvent;
+  decision: AuditDecision;
+  code: string;
+  reason: string | null;
+  appId: string | null;
+  routeId: string | null;
+  level: string | null;
+  platform: string | null;
+  appVersion: string | null;
+  wouldRefuse: string | null;
+  count: number;
 }
 
 export interface AuditLog {
@@ -147,10 +186,45 @@ export interface AuditLog {
   /** Newest first. */
   query(query: AuditQuery): Promise<AuditRecord[]>;
   /**
+   * Counts the records of `[since, until)` per time bucket and per event, decision, code,
+   * reason, app, route, level and the details in AUDIT_SUMMARY_DETAILS (a detail that is not a
+   * string counts as null): the console's overview, computed where the records are.
+   */
+  summarize(query: AuditSummaryQuery): Promise<AuditSummaryRow[]>;
+  /**
    * Deletes every record with `ts` strictly before `olderThan` (epoch ms) and returns how many
    * were deleted: the retention job (B-10) calls it with `now - retention`.
    */
   prune(olderThan: number): Promise<number>;
+}
+
+/**
+ * A debug credential issued at run time (by the admin console), beside the config's. Only a
+ * keyed hash of the credential is kept; `id` names it in lists, audit records and revocation.
+ */
+export interface StoredDebugCredential {
+  id: string;
+  appId: string;
+  /** Who holds it (audited with every use). */
+  name: string;
+  /** HMAC of the credential under the deployment's identifier key (hex). */
+  keyedHash: string;
+  /** When set, tokens minted with it carry only these of the app's audiences. */
+  audiences: string[] | null;
+  createdAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+export interface DebugCredentialStore {
+  /** Stores a new credential; refuses (StoreError) an id or keyed hash that exists. */
+  add(credential: StoredDebugCredential): Promise<void>;
+  /** The credential with this keyed hash, revoked or expired ones included; null when none. */
+  findByHash(keyedHash: string): Promise<StoredDebugCredential | null>;
+  /** Newest first, at most `limit`. */
+  list(query: { appId?: string; limit: number }): Promise<StoredDebugCredential[]>;
+  /** Marks it revoked at `now` (the first revocation stands); false when the id is unknown. */
+  revoke(id: string, now: number): Promise<boolean>;
 }
 
 /** All stores of one shield, plus lifecycle. */
@@ -159,6 +233,7 @@ export interface Stores {
   devices: DeviceStore;
   replay: ReplayStore;
   audit: AuditLog;
+  debugCredentials: DebugCredentialStore;
   /** Resolves when every backing service answers; throws StoreUnavailableError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -38,7 +38,7 @@ describe('sqlite stores: the file', () => {
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         .pluck()
         .all();
-      assert.deepEqual(tables, ['audit', 'challenges', 'devices', 'replay']);
+      assert.deepEqual(tables, ['audit', 'challenges', 'debug_credentials', 'devices', 'replay']);
     } finally {
       db.close();
     }

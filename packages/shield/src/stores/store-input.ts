@@ -4,9 +4,11 @@ import type {
   AuditEvent,
   AuditQuery,
   AuditRecord,
+  AuditSummaryQuery,
   DeviceAttestation,
   IssuedChallenge,
   NewDevice,
+  StoredDebugCredential,
 } from './ports.js';
 
 /**
@@ -238,7 +240,10 @@ export function assertAuditQuery(query: unknown): asserts query is AuditQuery {
   if (!isPlainObject(query)) fail('query', 'an object');
   assertLimit(query['limit']);
   if (query['since'] !== undefined) assertTime('since', query['since']);
-  if (query['requestId'] !== undefined) assertText('requestId', query['requestId']);
+  if (query['until'] !== undefined) assertTime('until', query['until']);
+  for (const field of ['requestId', 'deviceIdHash', 'routeId', 'reason'] as const) {
+    if (query[field] !== undefined) assertText(field, query[field]);
+  }
   const decision = query['decision'];
   if (decision !== undefined && !(AUDIT_DECISIONS as readonly unknown[]).includes(decision)) {
     fail('decision', AUDIT_DECISIONS.join(' | '));
@@ -252,4 +257,47 @@ export function assertAuditQuery(query: unknown): asserts query is AuditQuery {
 /** The JWK as every adapter stores it: its JSON form (so memory and SQL adapters agree). */
 export function normaliseJwk(jwk: NewDevice['publicKeyJwk']): NewDevice['publicKeyJwk'] {
   return JSON.parse(JSON.stringify(jwk)) as NewDevice['publicKeyJwk'];
+}
+
+export function assertAuditSummaryQuery(query: unknown): asserts query is AuditSummaryQuery {
+  if (!isPlainObject(query)) fail('summary query', 'an object');
+  assertTime('since', query['since']);
+  assertTime('until', query['until']);
+  const bucket = query['bucketMs'];
+  if (typeof bucket !== 'number' || !Number.isSafeInteger(bucket) || bucket < 1000) {
+    fail('bucketMs', 'an integer of at least 1000');
+  }
+}
+
+const HEX = /^[0-9a-f]{16,128}$/;
+
+export function assertStoredDebugCredential(value: unknown): asserts value is StoredDebugCredential {
+  if (!isPlainObject(value)) fail('debug credential', 'an object');
+  assertKey('id', value['id']);
+  assertKey('appId', value['appId']);
+  assertText('name', value['name']);
+  if (typeof value['keyedHash'] !== 'string' || !HEX.test(value['keyedHash']))
+    fail('keyedHash', 'lower-case hex');
+  const audiences = value['audiences'];
+  if (audiences !== null) {
+    if (!Array.isArray(audiences) || audiences.length === 0) fail('audiences', 'a non-empty array or null');
+    for (const audience of audiences) assertKey('audiences[]', audience);
+  }
+  assertTime('createdAt', value['createdAt']);
+  assertTime('expiresAt', value['expiresAt']);
+  if (value['revokedAt'] !== null) assertTime('revokedAt', value['revokedAt']);
+}
+
+/** The summary's detail fields of one record: strings only, anything else null. */
+export function summaryDetails(details: AuditRecord['details']): {
+  platform: string | null;
+  appVersion: string | null;
+  wouldRefuse: string | null;
+} {
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
+  return {
+    platform: text(details?.['platform']),
+    appVersion: text(details?.['appVersion']),
+    wouldRefuse: text(details?.['wouldRefuse']),
+  };
 }

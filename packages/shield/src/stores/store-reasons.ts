@@ -78,6 +78,11 @@ export const STORE_REASONS = [
     meaning: 'issue() was called with a challenge value that is already stored.',
     fix: 'A bug in the caller: challenges must be fresh random values (32 bytes from a CSPRNG).',
   },
+  {
+    code: 'debug_credential_exists',
+    meaning: 'add() was called with a debug credential id or keyed hash that is already stored.',
+    fix: 'A bug in the caller: ids and credentials must be fresh random values from a CSPRNG.',
+  },
 ] as const satisfies readonly { code: string; meaning: string; fix: string }[];
 
 /** One of the stable store sub-codes. */

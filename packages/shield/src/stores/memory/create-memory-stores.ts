@@ -2,6 +2,7 @@ import type { Stores } from '../ports.js';
 import { createMemoryAuditLog } from './memory-audit-log.js';
 import { createMemoryChallengeStore } from './memory-challenge-store.js';
 import { assertOpen, createMemoryContext } from './memory-context.js';
+import { createMemoryDebugCredentialStore } from './memory-debug-credential-store.js';
 import { createMemoryDeviceStore } from './memory-device-store.js';
 import { createMemoryReplayStore } from './memory-replay-store.js';
 
@@ -46,6 +47,7 @@ export function createMemoryStores(options: MemoryStoresOptions = {}): Stores {
   const replay = createMemoryReplayStore(context);
   const devices = createMemoryDeviceStore(context);
   const audit = createMemoryAuditLog(context);
+  const debugCredentials = createMemoryDebugCredentialStore(context);
 
   const timer = setInterval(() => {
     challenges.sweep(context.latestNow);
@@ -58,6 +60,7 @@ export function createMemoryStores(options: MemoryStoresOptions = {}): Stores {
     devices,
     replay,
     audit,
+    debugCredentials,
     async ping() {
       assertOpen(context);
     },
@@ -69,6 +72,7 @@ export function createMemoryStores(options: MemoryStoresOptions = {}): Stores {
       replay.clear();
       devices.clear();
       audit.clear();
+      debugCredentials.clear();
     },
   };
 }

@@ -1,6 +1,12 @@
 import { copyAuditRecord } from '../copy-audit-record.js';
-import type { AuditLog, AuditQuery, AuditRecord } from '../ports.js';
-import { assertAuditQuery, assertAuditRecord, assertTime } from '../store-input.js';
+import type { AuditLog, AuditQuery, AuditRecord, AuditSummaryQuery, AuditSummaryRow } from '../ports.js';
+import {
+  assertAuditQuery,
+  assertAuditRecord,
+  assertAuditSummaryQuery,
+  assertTime,
+  summaryDetails,
+} from '../store-input.js';
 import { assertOpen, type MemoryContext, observeNow } from './memory-context.js';
 
 /** A memory AuditLog plus a hook to drop everything on close. */
@@ -45,15 +51,44 @@ export function createMemoryAuditLog(context: MemoryContext): MemoryAuditLog {
       const found: AuditRecord[] = [];
       for (const record of newestFirst()) {
         if (query.since !== undefined && record.ts < query.since) continue;
+        if (query.until !== undefined && record.ts >= query.until) continue;
         if (query.requestId !== undefined && record.requestId !== query.requestId) continue;
         if (query.decision !== undefined && record.decision !== query.decision) continue;
         if (query.event !== undefined && record.event !== query.event) continue;
+        if (query.deviceIdHash !== undefined && record.deviceIdHash !== query.deviceIdHash) continue;
+        if (query.routeId !== undefined && record.routeId !== query.routeId) continue;
+        if (query.reason !== undefined && record.reason !== query.reason) continue;
         found.push(record);
       }
       // Newest by ts, as the SQL adapters order; the stable sort keeps the later append first on
       // equal ts.
       found.sort((a, b) => b.ts - a.ts);
       return found.slice(0, query.limit).map(copyAuditRecord);
+    },
+    async summarize(query: AuditSummaryQuery): Promise<AuditSummaryRow[]> {
+      assertAuditSummaryQuery(query);
+      assertOpen(context);
+      const rows = new Map<string, AuditSummaryRow>();
+      for (const record of newestFirst()) {
+        if (record.ts < query.since || record.ts >= query.until) continue;
+        const row: AuditSummaryRow = {
+          bucket: record.ts - (record.ts % query.bucketMs),
+          event: record.event,
+          decision: record.decision,
+          code: record.code,
+          reason: record.reason,
+          appId: record.appId,
+          routeId: record.routeId,
+          level: record.level,
+          ...summaryDetails(record.details),
+          count: 0,
+        };
+        const key = JSON.stringify(Object.values(row));
+        const existing = rows.get(key);
+        if (existing === undefined) rows.set(key, { ...row, count: 1 });
+        else existing.count += 1;
+      }
+      return [...rows.values()];
     },
     async prune(olderThan: number): Promise<number> {
       assertTime('olderThan', olderThan);

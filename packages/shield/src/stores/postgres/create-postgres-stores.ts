@@ -1,9 +1,10 @@
 import pg from 'pg';
-import type { AuditLog, DeviceStore } from '../ports.js';
+import type { AuditLog, DebugCredentialStore, DeviceStore } from '../ports.js';
 import { StoreError } from '../store-error.js';
 import type { StoreOutageError } from '../store-outage-error.js';
 import { createPostgresAuditLog } from './postgres-audit-log.js';
 import { mapPostgresError, type PostgresContext, queryPostgres } from './postgres-context.js';
+import { createPostgresDebugCredentialStore } from './postgres-debug-credential-store.js';
 import { createPostgresDeviceStore } from './postgres-device-store.js';
 import { migratePostgres } from './postgres-schema.js';
 
@@ -26,6 +27,7 @@ export interface PostgresStoresOptions {
 export interface PostgresStores {
   devices: DeviceStore;
   audit: AuditLog;
+  debugCredentials: DebugCredentialStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -92,6 +94,7 @@ export async function createPostgresStores(options: PostgresStoresOptions): Prom
   return {
     devices: createPostgresDeviceStore(context),
     audit: createPostgresAuditLog(context),
+    debugCredentials: createPostgresDebugCredentialStore(context),
     async ping() {
       await queryPostgres(context, 'ping', 'SELECT 1');
     },

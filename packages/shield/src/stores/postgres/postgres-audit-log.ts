@@ -1,5 +1,5 @@
-import type { AuditLog, AuditQuery, AuditRecord } from '../ports.js';
-import { assertAuditQuery, assertAuditRecord, assertTime } from '../store-input.js';
+import type { AuditLog, AuditQuery, AuditRecord, AuditSummaryRow } from '../ports.js';
+import { assertAuditQuery, assertAuditRecord, assertAuditSummaryQuery, assertTime } from '../store-input.js';
 import { type PostgresContext, queryPostgres, toNumber } from './postgres-context.js';
 import { decodeNullableText, decodeText, encodeNullableText, encodeText } from './postgres-text.js';
 
@@ -106,7 +106,12 @@ export function createPostgresAuditLog(context: PostgresContext): AuditLog {
         where.push(condition(`$${values.length}`));
       };
       if (query.since !== undefined) add((n) => `ts >= ${n}`, query.since);
+      if (query.until !== undefined) add((n) => `ts < ${n}`, query.until);
       if (query.requestId !== undefined) add((n) => `request_id = ${n}`, encodeText(query.requestId));
+      if (query.deviceIdHash !== undefined)
+        add((n) => `device_id_hash = ${n}`, encodeText(query.deviceIdHash));
+      if (query.routeId !== undefined) add((n) => `route_id = ${n}`, encodeText(query.routeId));
+      if (query.reason !== undefined) add((n) => `reason = ${n}`, encodeText(query.reason));
       if (query.decision !== undefined) add((n) => `decision = ${n}`, query.decision);
       if (query.event !== undefined) add((n) => `event = ${n}`, query.event);
       values.push(query.limit);
@@ -118,6 +123,38 @@ export function createPostgresAuditLog(context: PostgresContext): AuditLog {
         values,
       );
       return rows.map(decode);
+    },
+    async summarize(query) {
+      assertAuditSummaryQuery(query);
+      // A detail that is not a string (or is missing) groups as null, as in the other adapters.
+      const detail = (name: string) =>
+        `CASE WHEN json_typeof(details->'${name}') = 'string' THEN details->>'${name}' END`;
+      const { rows } = await queryPostgres<
+        Omit<AuditSummaryRow, 'bucket' | 'count'> & { bucket: string; count: string }
+      >(
+        context,
+        'audit summarize',
+        `SELECT ts - ts % $3 AS bucket, event, decision, code, reason, app_id AS "appId",
+                route_id AS "routeId", level, ${detail('platform')} AS platform,
+                ${detail('appVersion')} AS "appVersion", ${detail('wouldRefuse')} AS "wouldRefuse",
+                count(*) AS count
+         FROM ${table} WHERE ts >= $1 AND ts < $2
+         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11`,
+        [query.since, query.until, query.bucketMs],
+      );
+      return rows.map((row) => ({
+        ...row,
+        code: decodeText(row.code),
+        reason: decodeNullableText(row.reason),
+        appId: decodeNullableText(row.appId),
+        routeId: decodeNullableText(row.routeId),
+        level: decodeNullableText(row.level),
+        platform: decodeNullableText(row.platform),
+        appVersion: decodeNullableText(row.appVersion),
+        wouldRefuse: decodeNullableText(row.wouldRefuse),
+        bucket: toNumber(row.bucket),
+        count: toNumber(row.count),
+      }));
     },
     async prune(olderThan: number): Promise<number> {
       assertTime('olderThan', olderThan);

@@ -55,6 +55,21 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   (s) => `
   ALTER TABLE ${s}.devices ADD COLUMN attestation json;
   `,
+  (s) => `
+  CREATE TABLE ${s}.debug_credentials (
+    id text COLLATE "C" PRIMARY KEY,
+    app_id text COLLATE "C" NOT NULL,
+    name text NOT NULL,
+    keyed_hash text COLLATE "C" NOT NULL UNIQUE,
+    audiences json,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL,
+    revoked_at bigint
+  );
+  CREATE INDEX debug_credentials_created_at ON ${s}.debug_credentials (created_at);
+  CREATE INDEX audit_device_ts ON ${s}.audit (device_id_hash, ts);
+  CREATE INDEX audit_route_ts ON ${s}.audit (route_id, ts);
+  `,
 ];
 
 /** The schema version this code writes. */

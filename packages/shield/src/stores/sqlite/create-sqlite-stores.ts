@@ -7,6 +7,7 @@ import type { StoreOutageError } from '../store-outage-error.js';
 import { createSqliteAuditLog } from './sqlite-audit-log.js';
 import { createSqliteChallengeStore } from './sqlite-challenge-store.js';
 import { mapSqliteError, runSqlite, type SqliteContext } from './sqlite-context.js';
+import { createSqliteDebugCredentialStore } from './sqlite-debug-credential-store.js';
 import { createSqliteDeviceStore } from './sqlite-device-store.js';
 import { createSqliteReplayStore } from './sqlite-replay-store.js';
 import { migrateSqlite } from './sqlite-schema.js';
@@ -96,6 +97,7 @@ export function createSqliteStores(options: SqliteStoresOptions): Stores {
   const replay = createSqliteReplayStore(context);
   const devices = createSqliteDeviceStore(context);
   const audit = createSqliteAuditLog(context);
+  const debugCredentials = createSqliteDebugCredentialStore(context);
 
   const deleteChallenges = db.prepare<[number, number]>(
     'DELETE FROM challenges WHERE rowid IN (SELECT rowid FROM challenges WHERE expires_at <= ? LIMIT ?)',
@@ -129,6 +131,7 @@ export function createSqliteStores(options: SqliteStoresOptions): Stores {
     devices,
     replay,
     audit,
+    debugCredentials,
     async ping() {
       runSqlite(context, 'ping', () => ping.get());
     },

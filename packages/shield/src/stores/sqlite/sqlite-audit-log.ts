@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { AuditLog, AuditQuery, AuditRecord } from '../ports.js';
-import { assertAuditQuery, assertAuditRecord, assertTime } from '../store-input.js';
+import type { AuditLog, AuditQuery, AuditRecord, AuditSummaryRow } from '../ports.js';
+import { assertAuditQuery, assertAuditRecord, assertAuditSummaryQuery, assertTime } from '../store-input.js';
 import { observeNow, runSqlite, type SqliteContext } from './sqlite-context.js';
 
 interface AuditRow {
@@ -97,9 +97,13 @@ function decode(row: AuditRow): AuditRecord {
 
 const FILTERS = {
   since: 'ts >= :since',
+  until: 'ts < :until',
   requestId: 'request_id = :requestId',
   decision: 'decision = :decision',
   event: 'event = :event',
+  deviceIdHash: 'device_id_hash = :deviceIdHash',
+  routeId: 'route_id = :routeId',
+  reason: 'reason = :reason',
 } as const satisfies Record<keyof Omit<AuditQuery, 'limit'>, string>;
 
 /**
@@ -117,7 +121,22 @@ export function createSqliteAuditLog(context: SqliteContext): AuditLog {
   const insertMany = db.transaction((rows: readonly AuditRow[]) => {
     for (const row of rows) insert.run(row);
   });
-  // One prepared statement per combination of filters, made on first use (at most 16).
+  // A detail that is not a string (or is missing) groups as null, as in the other adapters.
+  const detail = (name: string) =>
+    `CASE WHEN json_type(details, '$.${name}') = 'text' THEN json_extract(details, '$.${name}') END`;
+  const summarize = db.prepare<
+    { since: number; until: number; bucket: number },
+    Omit<AuditSummaryRow, 'count'> & { count: number }
+  >(
+    `SELECT bucket, event, decision, code, reason, appId, routeId, level, platform, appVersion, wouldRefuse,
+            count(*) AS count
+     FROM (SELECT ts - ts % :bucket AS bucket, event, decision, code, reason, app_id AS appId,
+                  route_id AS routeId, level, ${detail('platform')} AS platform,
+                  ${detail('appVersion')} AS appVersion, ${detail('wouldRefuse')} AS wouldRefuse
+           FROM audit WHERE ts >= :since AND ts < :until)
+     GROUP BY bucket, event, decision, code, reason, appId, routeId, level, platform, appVersion, wouldRefuse`,
+  );
+  // One prepared statement per combination of filters, made on first use.
   const queries = new Map<string, Database.Statement<[Record<string, string | number>], AuditRow>>();
 
   function queryStatement(
@@ -157,6 +176,12 @@ export function createSqliteAuditLog(context: SqliteContext): AuditLog {
       const params: Record<string, string | number> = { limit: query.limit };
       for (const f of filters) params[f] = query[f] as string | number;
       return runSqlite(context, 'audit query', () => queryStatement(filters).all(params).map(decode));
+    },
+    async summarize(query) {
+      assertAuditSummaryQuery(query);
+      return runSqlite(context, 'audit summarize', () =>
+        summarize.all({ since: query.since, until: query.until, bucket: query.bucketMs }),
+      );
     },
     async prune(olderThan: number): Promise<number> {
       assertTime('olderThan', olderThan);

@@ -67,6 +67,21 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE devices ADD COLUMN attestation TEXT;
   `,
+  `
+  CREATE TABLE debug_credentials (
+    id TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    keyed_hash TEXT NOT NULL UNIQUE,
+    audiences TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+  CREATE INDEX debug_credentials_created_at ON debug_credentials (created_at);
+  CREATE INDEX audit_device_ts ON audit (device_id_hash, ts);
+  CREATE INDEX audit_route_ts ON audit (route_id, ts);
+  `,
 ];
 
 /** The schema version this code writes. */

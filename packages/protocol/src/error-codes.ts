@@ -86,6 +86,11 @@ export const ERROR_CODES = {
     title: 'Budget exhausted',
     fix: 'The budget for this flow is used up; wait Retry-After seconds.',
   },
+  forbidden: {
+    status: 403,
+    title: 'Not allowed',
+    fix: 'The configuration does not allow this action here, or the request did not come from the page that may send it.',
+  },
   bad_request: { status: 400, title: 'Malformed request', fix: 'Fix the request as the detail says.' },
   duplicate_header: {
     status: 400,

@@ -106,6 +106,71 @@ export const ADMIN_REASONS = [
     fix: 'Write a short reason such as "stolen phone, ticket 4711".',
   },
   {
+    code: 'admin_session_missing',
+    clientCode: 'token_missing',
+    meaning:
+      'The console request carries no live session cookie (never signed in, signed out, idle too long or past its maximum age).',
+    fix: 'Sign in again on the console page.',
+  },
+  {
+    code: 'admin_origin_mismatch',
+    clientCode: 'forbidden',
+    meaning:
+      'A state-changing console request (or the sign-in) has no Origin header or one other than the admin listener itself.',
+    fix: 'Use the console page served by the admin listener; other sites cannot act with its session.',
+  },
+  {
+    code: 'admin_csrf_invalid',
+    clientCode: 'forbidden',
+    meaning:
+      "A state-changing console request lacks the session's X-CSRF-Token header or sends another value.",
+    fix: 'Reload the console page; it sends the token of its session.',
+  },
+  {
+    code: 'admin_login_body_invalid',
+    clientCode: 'bad_request',
+    meaning: 'The sign-in body is not `{"token": "..."}` with a token of 1-1024 characters.',
+    fix: 'Send the admin token as `{"token": "..."}` with Content-Type application/json.',
+  },
+  {
+    code: 'admin_debug_credentials_disabled',
+    clientCode: 'forbidden',
+    meaning: 'Issuing debug credentials at run time is off (the default in production mode).',
+    fix: 'Set `admin.debugCredentials: true` in the config if this deployment may issue them, then restart.',
+  },
+  {
+    code: 'admin_debug_credential_invalid',
+    clientCode: 'bad_request',
+    meaning:
+      'The debug credential request is not an app that accepts debug evidence, a printable name, a future expiry within 90 days and a non-empty list of the app audiences.',
+    fix: 'Fix the member named in the detail.',
+  },
+  {
+    code: 'admin_debug_credential_unknown',
+    clientCode: 'route_not_found',
+    meaning:
+      'No debug credential issued from the console has this id (credentials of the config are changed in the config).',
+    fix: 'Check the id (GET /debug-credentials lists them).',
+  },
+  {
+    code: 'admin_key_rotate_invalid',
+    clientCode: 'bad_request',
+    meaning: 'The key rotation body is not an empty JSON object.',
+    fix: 'Send `{}` with Content-Type application/json.',
+  },
+  {
+    code: 'admin_key_rotation_unavailable',
+    clientCode: 'forbidden',
+    meaning: 'This admin listener was built without a key rotation hook.',
+    fix: 'Rotate with `portcullis keys rotate`, or start the shield with `portcullis start`.',
+  },
+  {
+    code: 'admin_console_not_built',
+    clientCode: 'route_not_found',
+    meaning: 'The console files are missing: the package was used from source without building them.',
+    fix: 'Run `npm run build:console -w @portcullis/shield` (packages built for publishing include them).',
+  },
+  {
     code: 'admin_stat_name_invalid',
     clientCode: 'internal_error',
     meaning:

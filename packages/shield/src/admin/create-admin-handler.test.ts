@@ -437,7 +437,7 @@ describe('GET /audit', () => {
       assert.ok(!String(body['detail']).includes('script'), 'the value is not echoed');
     }
     const unknown = assertProblem(await call(admin, 'GET', '/audit?appId=shop'), 400, 'bad_request');
-    assert.match(String(unknown['detail']), /limit, since, decision, event, requestId/);
+    assert.match(String(unknown['detail']), /limit, since, until, decision, event, requestId, keyId/);
   });
 });
 
@@ -482,6 +482,7 @@ describe('GET /devices', () => {
       'appId',
       'attestation',
       'counter',
+      'deviceIdHash',
       'firstSeen',
       'hasReceipt',
       'keyId',
@@ -753,7 +754,7 @@ describe('store trouble', () => {
     const listener = await listen({
       tokenSha256: TOKEN_SHA256,
       stores: {
-        audit: { query: async () => Promise.reject(outage) },
+        audit: { query: async () => Promise.reject(outage), summarize: async () => Promise.reject(outage) },
         devices: {
           get: async () => Promise.reject(outage),
           list: async () => Promise.reject(new Error('bug')),

@@ -1,13 +1,32 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../clock.js';
 import { isShieldError, ShieldError } from '../errors.js';
 import type { IdentifierHasher } from '../identifier-hasher.js';
 import { sendProblem } from '../server/problem.js';
 import { readJsonBody } from '../server/read-json-body.js';
-import { type AuditLog, type AuditRecord, type DeviceStore, StoreUnavailableError } from '../stores/index.js';
+import {
+  type AuditLog,
+  type AuditRecord,
+  type DebugCredentialStore,
+  type DeviceRecord,
+  type DeviceStore,
+  type StoredDebugCredential,
+  StoreUnavailableError,
+} from '../stores/index.js';
 import type { KeyInfo } from '../tokens/index.js';
 import { adminError } from './admin-error.js';
+import {
+  debugCredentialRequestSchema,
+  emptyRequestSchema,
+  loginRequestSchema,
+  MAX_DEBUG_CREDENTIAL_DAYS,
+  overviewQuerySchema,
+} from './admin-schemas.js';
+import { CONSOLE_ASSET_PATHS, type ConsoleAssetPath, createConsoleAssets } from './console/console-assets.js';
+import { createConsoleSessions } from './console/create-console-sessions.js';
+import { createOpenApiDocument } from './console/create-openapi-document.js';
+import { bucketWidth, summarizeOverview, whatBreaks } from './console/summarize-overview.js';
 import { createAdminMetrics } from './create-admin-metrics.js';
 import {
   type AuthFailureThrottleOptions,
@@ -24,22 +43,80 @@ import { readAuditQuery } from './read-audit-query.js';
 import { readDeviceListQuery } from './read-device-list-query.js';
 import { readQueryParameters } from './read-query-parameters.js';
 import { readRevokeRequest } from './read-revoke-request.js';
+import { readBodyWithSchema, readQueryWithSchema } from './read-with-schema.js';
 import { verifyAdminAuthorization } from './verify-admin-authorization.js';
 
 /** Largest revoke body read, bytes: `{"reason": ...}` with 200 characters fits many times over. */
 const MAX_REVOKE_BODY_BYTES = 4096;
 const REALM = 'Bearer realm="portcullis-admin"';
+const SESSION_COOKIE = 'portcullis_console';
+const CONSOLE_API = '/console/api';
+/** Every admin answer carries these; the console page needs nothing looser. */
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+} as const;
+
+/** A route as the console's routes page shows it: the effective policy, never secret values. */
+export interface AdminRouteView {
+  id: string;
+  methods: string[];
+  path: string;
+  public: boolean;
+  require: { token: boolean; level?: string; apps?: string[]; proof: boolean; binding: boolean };
+  limits: number;
+  injects: string[];
+  mode: 'enforce' | 'monitor';
+}
+
+/** A debug credential from the config, as the console lists it (its hash is not shown). */
+export interface ConfiguredDebugCredential {
+  appId: string;
+  name: string;
+  expires: Date;
+  audiences?: readonly string[];
+}
 
 export interface AdminHandlerOptions {
   /** SHA-256 of the admin bearer token, 64 hex digits (`admin.tokenSha256` of the config). */
   tokenSha256: string;
   /** The stores the admin API reads (audit, devices) and revokes devices in. */
   stores: {
-    audit: Pick<AuditLog, 'query'>;
+    audit: Pick<AuditLog, 'query' | 'summarize'>;
     devices: Pick<DeviceStore, 'get' | 'list' | 'revoke'>;
+    debugCredentials?: DebugCredentialStore;
   };
-  /** The signing keys (`KeyStore`); only `list()` is used, which holds no private material. */
+  /**
+   * The signing keys (`KeyStore`): `list()` holds no private material; `rotate` (optional) adds
+   * a key for `POST /keys/rotate`, with the retirement settings of the shield's key maintenance.
+   */
   keys: { list(): KeyInfo[] };
+  rotateKey?(): Promise<KeyInfo>;
+  /** Each route's effective policy, for `GET /routes`. */
+  routes?(): AdminRouteView[];
+  /**
+   * Debug credentials: those of the config (listed, never changed here), and whether the console
+   * may issue more (`admin.debugCredentials`; off by default in production). `apps` names the
+   * apps that accept debug evidence and their audiences; `keyedHash` hashes a new credential
+   * with the deployment's identifier key.
+   */
+  debugCredentials?: {
+    configured: readonly ConfiguredDebugCredential[];
+    issuing: boolean;
+    apps: ReadonlyMap<string, readonly string[]>;
+    keyedHash(credential: string): string;
+  };
+  /** Console session lifetimes (ms): idle 15 minutes and 8 hours at most by default. */
+  sessions?: { idleMs?: number; maxAgeMs?: number };
+  /** Where the built console is (default: the package's `console/dist`). */
+  consoleDir?: string;
+  /** Version shown in the OpenAPI document. */
+  version?: string;
   /** Hashes the revoked device's key id into its audit record, as the gateway does. */
   identifiers: IdentifierHasher;
   clock: Clock;
@@ -84,6 +161,8 @@ interface Exchange {
   segment: string;
   /** Filled in by the revoke route for its audit record. */
   audit: { appId: string | null; keyId: string | null; details: AuditRecord['details'] };
+  /** The console session's cookie value, when the request came through /console/api. */
+  sessionId: string | undefined;
 }
 
 interface Route {
@@ -93,12 +172,20 @@ interface Route {
   auth: boolean;
   /** Audit every request that passed authentication (revocations). */
   audited: boolean;
+  /** Reachable from the console with its session cookie (under /console/api). Default true. */
+  console?: boolean;
   run(exchange: Exchange): Promise<void> | void;
 }
 
-function sendJson(res: ServerResponse, requestId: string, value: unknown, contentType = 'application/json') {
-  const body = typeof value === 'string' ? value : JSON.stringify(value);
-  res.statusCode = 200;
+function sendJson(
+  res: ServerResponse,
+  requestId: string,
+  value: unknown,
+  contentType = 'application/json',
+  status = 200,
+) {
+  const body = typeof value === 'string' || Buffer.isBuffer(value) ? value : JSON.stringify(value);
+  res.statusCode = status;
   res.setHeader('content-type', contentType);
   res.setHeader('cache-control', 'no-store');
   res.setHeader('x-content-type-options', 'nosniff');
@@ -114,6 +201,41 @@ function headerValues(rawHeaders: readonly string[], name: string): string[] {
     if (rawHeaders[i]!.toLowerCase() === name) values.push(rawHeaders[i + 1]!);
   }
   return values;
+}
+
+/** Field by field: the key list holds no private material, and this keeps it that way. */
+function presentKey(key: KeyInfo) {
+  return {
+    kid: key.kid,
+    alg: key.alg,
+    status: key.status,
+    createdAt: key.createdAt,
+    activatesAt: key.activatesAt,
+    deactivatesAt: key.deactivatesAt,
+    retiresAt: key.retiresAt,
+  };
+}
+
+/** The console session cookie's value, when the request carries exactly one. */
+function sessionCookie(req: IncomingMessage): string | undefined {
+  const found: string[] = [];
+  for (const header of headerValues(req.rawHeaders, 'cookie')) {
+    for (const part of header.split(';')) {
+      const equals = part.indexOf('=');
+      if (equals !== -1 && part.slice(0, equals).trim() === SESSION_COOKIE)
+        found.push(part.slice(equals + 1).trim());
+    }
+  }
+  return found.length === 1 ? found[0] : undefined;
+}
+
+/** True when the request's Origin is this listener itself (the console page). */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origins = headerValues(req.rawHeaders, 'origin');
+  const hosts = headerValues(req.rawHeaders, 'host');
+  if (origins.length !== 1 || hosts.length !== 1) return false;
+  const scheme = (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
+  return origins[0] === `${scheme}://${hosts[0]}`;
 }
 
 function storeReason(error: StoreUnavailableError): string {
@@ -147,6 +269,33 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
   const expected = Buffer.from(options.tokenSha256, 'hex');
   const { stores, keys, clock, identifiers } = options;
   const throttle = createAuthFailureThrottle({ ...options.throttle, clock });
+  const sessions = createConsoleSessions({ clock, ...options.sessions });
+  const assets = createConsoleAssets(options.consoleDir);
+  const openApi = JSON.stringify(createOpenApiDocument(options.version ?? '0.0.0'));
+  const showDevice = (device: DeviceRecord) => ({
+    ...presentDevice(device),
+    deviceIdHash: identifiers.audit(device.keyId),
+  });
+  const window = (query: string) => {
+    const read = readQueryWithSchema(query, overviewQuerySchema);
+    const until = read.until ?? clock.now() + 1;
+    const since = read.since ?? until - 3_600_000;
+    if (since >= until) {
+      throw adminError('admin_query_parameter_invalid', { message: 'since must be before until' });
+    }
+    return { since, until };
+  };
+  const debugStore = stores.debugCredentials;
+  const presentCredential = (credential: StoredDebugCredential) => ({
+    id: credential.id,
+    appId: credential.appId,
+    name: credential.name,
+    audiences: credential.audiences,
+    createdAt: credential.createdAt,
+    expiresAt: credential.expiresAt,
+    revokedAt: credential.revokedAt,
+    source: 'console' as const,
+  });
   const metrics = createAdminMetrics({
     stats: () => options.stats(),
     keys,
@@ -225,13 +374,33 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
         auth: true,
         audited: false,
         run: async ({ res, requestId, query }) => {
-          const { limit, ...filter } = readDeviceListQuery(query);
+          const { limit, platform, level, ...filter } = readDeviceListQuery(query);
+          const wanted = (device: DeviceRecord) =>
+            (platform === undefined || device.platform === platform) &&
+            (level === undefined || device.level === level);
           // One more than asked tells whether another page exists (the store caps a page at 1000).
-          const page = await stores.devices.list({ ...filter, limit: Math.min(limit + 1, 1000) });
-          const shown = page.slice(0, limit);
-          const more = page.length > limit || (limit === 1000 && page.length === limit);
+          // Platform and level are filtered here, over at most 20 store pages per answer.
+          const found: DeviceRecord[] = [];
+          let after = filter.afterKeyId;
+          let exhausted = false;
+          for (let pages = 0; pages < 20 && found.length <= limit && !exhausted; pages += 1) {
+            const size = platform === undefined && level === undefined ? Math.min(limit + 1, 1000) : 1000;
+            const page = await stores.devices.list({
+              ...filter,
+              ...(after === undefined ? {} : { afterKeyId: after }),
+              limit: size,
+            });
+            found.push(...page.filter(wanted));
+            exhausted = page.length < size;
+            after = page.at(-1)?.keyId;
+          }
+          const shown = found.slice(0, limit);
+          const more =
+            found.length > limit ||
+            (!exhausted && found.length === limit) ||
+            (limit === 1000 && found.length === limit);
           sendJson(res, requestId, {
-            devices: shown.map(presentDevice),
+            devices: shown.map(showDevice),
             next: more ? (shown.at(-1)?.keyId ?? null) : null,
           });
         },
@@ -247,7 +416,7 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
         run: async ({ res, requestId, query, segment }) => {
           const keyId = parseKeyIdSegment(segment);
           readQueryParameters(query, []);
-          sendJson(res, requestId, { device: presentDevice(await findDevice(keyId)) });
+          sendJson(res, requestId, { device: showDevice(await findDevice(keyId)) });
         },
       },
     ],
@@ -274,7 +443,196 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
           const after = await findDevice(keyId);
           const alreadyRevoked = before.revokedAt !== null;
           exchange.audit.details = { alreadyRevoked, revokedAt: after.revokedAt ?? 0 };
-          sendJson(res, requestId, { device: presentDevice(after), alreadyRevoked });
+          sendJson(res, requestId, { device: showDevice(after), alreadyRevoked });
+        },
+      },
+    ],
+    [
+      '/overview',
+      {
+        template: '/overview',
+        methods: GET,
+        auth: true,
+        audited: false,
+        run: async ({ res, requestId, query }) => {
+          const { since, until } = window(query);
+          const bucketMs = bucketWidth(since, until);
+          const rows = await stores.audit.summarize({ since, until, bucketMs });
+          sendJson(res, requestId, summarizeOverview(rows, { since, until, bucketMs }));
+        },
+      },
+    ],
+    [
+      '/what-breaks',
+      {
+        template: '/what-breaks',
+        methods: GET,
+        auth: true,
+        audited: false,
+        run: async ({ res, requestId, query }) => {
+          const { since, until } = window(query);
+          const bucketMs = Math.max(1000, until - since);
+          const rows = await stores.audit.summarize({ since, until, bucketMs });
+          sendJson(res, requestId, whatBreaks(rows, { since, until }));
+        },
+      },
+    ],
+    [
+      '/routes',
+      {
+        template: '/routes',
+        methods: GET,
+        auth: true,
+        audited: false,
+        run: ({ res, requestId, query }) => {
+          readQueryParameters(query, []);
+          sendJson(res, requestId, { routes: options.routes?.() ?? [] });
+        },
+      },
+    ],
+    [
+      '/debug-credentials',
+      {
+        template: '/debug-credentials',
+        methods: ['GET', 'HEAD', 'POST'],
+        auth: true,
+        audited: true,
+        run: async (exchange) => {
+          const { req, res, requestId, query } = exchange;
+          readQueryParameters(query, []);
+          const settings = options.debugCredentials;
+          if (req.method !== 'POST') {
+            exchange.audit.details = null;
+            const issued = debugStore === undefined ? [] : await debugStore.list({ limit: 1000 });
+            const configured = (settings?.configured ?? []).map((credential) => ({
+              id: `config:${credential.appId}:${credential.name}`,
+              appId: credential.appId,
+              name: credential.name,
+              audiences: credential.audiences === undefined ? null : [...credential.audiences],
+              createdAt: null,
+              expiresAt: credential.expires.getTime(),
+              revokedAt: null,
+              source: 'config' as const,
+            }));
+            sendJson(res, requestId, {
+              credentials: [...issued.map(presentCredential), ...configured],
+              issuing: settings?.issuing === true && debugStore !== undefined,
+              apps: Object.fromEntries(settings?.apps ?? []),
+            });
+            return;
+          }
+          if (settings?.issuing !== true || debugStore === undefined) {
+            throw adminError('admin_debug_credentials_disabled');
+          }
+          const request = readBodyWithSchema(
+            await readJsonBody(req, MAX_REVOKE_BODY_BYTES),
+            debugCredentialRequestSchema,
+            'admin_debug_credential_invalid',
+          );
+          exchange.audit.appId = request.appId;
+          const audiences = settings.apps.get(request.appId);
+          if (audiences === undefined) {
+            throw adminError('admin_debug_credential_invalid', {
+              message: 'appId must name an app that accepts debug evidence',
+            });
+          }
+          if (!request.audiences.every((audience) => audiences.includes(audience))) {
+            throw adminError('admin_debug_credential_invalid', {
+              message: "audiences must be among the app's audiences",
+            });
+          }
+          const now = clock.now();
+          if (request.expiresAt <= now || request.expiresAt > now + MAX_DEBUG_CREDENTIAL_DAYS * 86_400_000) {
+            throw adminError('admin_debug_credential_invalid', {
+              message: `expiresAt must be in the future and at most ${MAX_DEBUG_CREDENTIAL_DAYS} days ahead`,
+            });
+          }
+          const secret = `pcd_${randomBytes(32).toString('base64url')}`;
+          const credential: StoredDebugCredential = {
+            id: randomBytes(12).toString('base64url'),
+            appId: request.appId,
+            name: request.name,
+            keyedHash: settings.keyedHash(secret),
+            audiences: [...request.audiences],
+            createdAt: now,
+            expiresAt: request.expiresAt,
+            revokedAt: null,
+          };
+          await debugStore.add(credential);
+          exchange.audit.details = {
+            action: 'debug_credential_issued',
+            credentialId: credential.id,
+            credential: credential.name,
+          };
+          sendJson(
+            res,
+            requestId,
+            { credential: presentCredential(credential), secret },
+            'application/json',
+            201,
+          );
+        },
+      },
+    ],
+    [
+      '/debug-credentials/{id}/revoke',
+      {
+        template: '/debug-credentials/{id}/revoke',
+        methods: ['POST'],
+        auth: true,
+        audited: true,
+        run: async (exchange) => {
+          const { req, res, requestId, query, segment } = exchange;
+          readQueryParameters(query, []);
+          if (!/^[A-Za-z0-9_-]{16}$/.test(segment)) throw adminError('admin_debug_credential_unknown');
+          readBodyWithSchema(
+            await readJsonBody(req, MAX_REVOKE_BODY_BYTES),
+            emptyRequestSchema,
+            'admin_debug_credential_invalid',
+          );
+          if (debugStore === undefined || !(await debugStore.revoke(segment, clock.now()))) {
+            throw adminError('admin_debug_credential_unknown');
+          }
+          const found = (await debugStore.list({ limit: 1000 })).find((c) => c.id === segment);
+          exchange.audit.appId = found?.appId ?? null;
+          exchange.audit.details = { action: 'debug_credential_revoked', credentialId: segment };
+          sendJson(res, requestId, { credential: found === undefined ? null : presentCredential(found) });
+        },
+      },
+    ],
+    [
+      '/keys/rotate',
+      {
+        template: '/keys/rotate',
+        methods: ['POST'],
+        auth: true,
+        audited: true,
+        run: async (exchange) => {
+          const { req, res, requestId, query } = exchange;
+          readQueryParameters(query, []);
+          readBodyWithSchema(
+            await readJsonBody(req, MAX_REVOKE_BODY_BYTES),
+            emptyRequestSchema,
+            'admin_key_rotate_invalid',
+          );
+          if (options.rotateKey === undefined) throw adminError('admin_key_rotation_unavailable');
+          const key = await options.rotateKey();
+          exchange.audit.details = { action: 'key_rotated', kid: key.kid };
+          sendJson(res, requestId, { key: presentKey(key) });
+        },
+      },
+    ],
+    [
+      '/openapi.json',
+      {
+        template: '/openapi.json',
+        methods: GET,
+        auth: false,
+        audited: false,
+        console: false,
+        run: ({ res, requestId, query }) => {
+          readQueryParameters(query, []);
+          sendJson(res, requestId, openApi);
         },
       },
     ],
@@ -287,17 +645,10 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
         audited: false,
         run: ({ res, requestId, query }) => {
           readQueryParameters(query, []);
-          // Field by field: the list holds no private material, and this keeps it that way.
-          const list = keys.list().map((key) => ({
-            kid: key.kid,
-            alg: key.alg,
-            status: key.status,
-            createdAt: key.createdAt,
-            activatesAt: key.activatesAt,
-            deactivatesAt: key.deactivatesAt,
-            retiresAt: key.retiresAt,
-          }));
-          sendJson(res, requestId, { keys: list });
+          sendJson(res, requestId, {
+            keys: keys.list().map(presentKey),
+            rotatable: options.rotateKey !== undefined,
+          });
         },
       },
     ],
@@ -306,6 +657,9 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
   function match(path: string): { route: Route; segment: string } | undefined {
     const exact = routes.get(path);
     if (exact !== undefined && !exact.template.includes('{')) return { route: exact, segment: '' };
+    const credential = /^\/debug-credentials\/([^/]*)\/revoke$/.exec(path);
+    if (credential !== null)
+      return { route: routes.get('/debug-credentials/{id}/revoke')!, segment: credential[1]! };
     const device = /^\/devices\/([^/]*)(\/revoke)?$/.exec(path);
     if (device === null) return undefined;
     const route = routes.get(device[2] === undefined ? '/devices/{keyId}' : '/devices/{keyId}/revoke');
@@ -330,7 +684,9 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
   }
 
   /** Authentication, with the throttle; returns the refusal, or undefined when the token is right. */
-  function authenticate(req: IncomingMessage, clientIp: string): ShieldError | undefined {
+  function authenticate(exchange: Exchange, clientIp: string): ShieldError | undefined {
+    const { req } = exchange;
+    if (exchange.sessionId !== undefined) return authenticateSession(exchange);
     const wait = throttle.blockedFor(clientIp);
     if (wait > 0) {
       return adminError('admin_auth_throttled', { retryAfter: wait });
@@ -345,6 +701,53 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     return adminError(result.reason);
   }
 
+  /**
+   * A console request: the session cookie names a live session, and a state-changing request
+   * also carries the session's CSRF token and comes from this listener's own origin.
+   */
+  function authenticateSession(exchange: Exchange): ShieldError | undefined {
+    const session = exchange.sessionId === '' ? undefined : sessions.use(exchange.sessionId!);
+    if (session === undefined) return adminError('admin_session_missing');
+    const { req } = exchange;
+    if (req.method === 'GET' || req.method === 'HEAD') return undefined;
+    if (!sameOrigin(req)) return adminError('admin_origin_mismatch');
+    const csrf = headerValues(req.rawHeaders, 'x-csrf-token');
+    if (csrf.length !== 1 || !sessions.checkCsrf(session, csrf[0])) return adminError('admin_csrf_invalid');
+    return undefined;
+  }
+
+  const cookieAttributes = (req: IncomingMessage) =>
+    `Path=/console; HttpOnly; SameSite=Strict${(req.socket as { encrypted?: boolean }).encrypted === true ? '; Secure' : ''}`;
+
+  /** `POST /console/api/login`: the admin token (JSON) for a session cookie; throttled like bearer tokens. */
+  async function login(exchange: Exchange, clientIp: string): Promise<ShieldError | undefined> {
+    const { req, res, requestId } = exchange;
+    const wait = throttle.blockedFor(clientIp);
+    if (wait > 0) return adminError('admin_auth_throttled', { retryAfter: wait });
+    if (!sameOrigin(req)) return adminError('admin_origin_mismatch');
+    const { token } = readBodyWithSchema(
+      await readJsonBody(req, MAX_REVOKE_BODY_BYTES),
+      loginRequestSchema,
+      'admin_login_body_invalid',
+    );
+    const result = verifyAdminAuthorization([`Bearer ${token}`], expected);
+    if (!result.ok) {
+      throttle.recordFailure(clientIp);
+      return adminError(
+        result.reason === 'admin_token_mismatch' ? 'admin_token_mismatch' : 'admin_token_malformed',
+      );
+    }
+    throttle.recordSuccess(clientIp);
+    const { id, session } = sessions.create();
+    res.setHeader('set-cookie', `${SESSION_COOKIE}=${id}; ${cookieAttributes(req)}`);
+    sendJson(res, requestId, {
+      csrfToken: session.csrfToken,
+      idleExpiresAt: session.lastUsedAt + sessions.idleMs,
+      expiresAt: session.expiresAt,
+    });
+    return undefined;
+  }
+
   async function serve(route: Route, exchange: Exchange, clientIp: string): Promise<void> {
     const { req, res, requestId } = exchange;
     const started = clock.now();
@@ -352,7 +755,7 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     let authenticated = !route.auth;
     try {
       if (route.auth) {
-        failure = authenticate(req, clientIp);
+        failure = authenticate(exchange, clientIp);
         if (failure !== undefined) {
           const challenge =
             failure.status !== 401
@@ -409,13 +812,103 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     }
   }
 
+  const consoleRoutes = new Map<string, Route>([
+    [
+      '/login',
+      {
+        template: '/console/api/login',
+        methods: ['POST'],
+        auth: false,
+        audited: true,
+        run: async (exchange) => {
+          const failure = await login(exchange, exchange.req.socket.remoteAddress ?? '');
+          if (failure !== undefined) throw failure;
+          exchange.audit.details = { action: 'console_login' };
+        },
+      },
+    ],
+    [
+      '/logout',
+      {
+        template: '/console/api/logout',
+        methods: ['POST'],
+        auth: true,
+        audited: true,
+        run: ({ req, res, requestId, sessionId }) => {
+          if (sessionId !== undefined) sessions.end(sessionId);
+          res.setHeader('set-cookie', `${SESSION_COOKIE}=; Max-Age=0; ${cookieAttributes(req)}`);
+          sendJson(res, requestId, { signedOut: true });
+        },
+      },
+    ],
+    [
+      '/session',
+      {
+        template: '/console/api/session',
+        methods: GET,
+        auth: true,
+        audited: false,
+        run: ({ res, requestId, sessionId }) => {
+          const session = sessions.use(sessionId ?? '')!;
+          sendJson(res, requestId, {
+            csrfToken: session.csrfToken,
+            idleExpiresAt: session.lastUsedAt + sessions.idleMs,
+            expiresAt: session.expiresAt,
+          });
+        },
+      },
+    ],
+  ]);
+
+  function serveAsset(res: ServerResponse, requestId: string, path: ConsoleAssetPath, method: string): void {
+    if (method !== 'GET' && method !== 'HEAD') {
+      refuse(res, requestId, adminError('admin_method_not_allowed'), { allow: 'GET, HEAD' });
+      return;
+    }
+    const asset = assets.get(path);
+    if (asset === undefined) {
+      refuse(res, requestId, adminError('admin_console_not_built'));
+      return;
+    }
+    res.statusCode = 200;
+    res.setHeader('content-type', asset.type);
+    res.setHeader('cache-control', 'no-cache');
+    res.setHeader('content-length', asset.body.length);
+    res.setHeader('x-request-id', requestId);
+    res.end(method === 'HEAD' ? undefined : asset.body);
+  }
+
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const requestId = randomUUID();
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     const url = req.url ?? '';
     const mark = url.indexOf('?');
-    const path = mark === -1 ? url : url.slice(0, mark);
+    let path = mark === -1 ? url : url.slice(0, mark);
     const query = mark === -1 ? '' : url.slice(mark + 1);
-    const found = match(path);
+    if ((CONSOLE_ASSET_PATHS as string[]).includes(path)) {
+      serveAsset(res, requestId, path as ConsoleAssetPath, req.method ?? '');
+      return;
+    }
+    if (path === '/console/') {
+      res.statusCode = 308;
+      res.setHeader('location', '/console');
+      res.setHeader('content-length', 0);
+      res.end();
+      return;
+    }
+    // The console reaches the API under /console/api with its cookie (never a bearer token);
+    // the bearer API at the root never reads the cookie.
+    let sessionId: string | undefined;
+    let found: { route: Route; segment: string } | undefined;
+    if (path.startsWith(`${CONSOLE_API}/`)) {
+      path = path.slice(CONSOLE_API.length);
+      sessionId = sessionCookie(req) ?? '';
+      const own = consoleRoutes.get(path);
+      found = own !== undefined ? { route: own, segment: '' } : match(path);
+      if (found !== undefined && found.route.console === false) found = undefined;
+    } else {
+      found = match(path);
+    }
     if (found === undefined) {
       refuse(res, requestId, adminError('admin_route_unknown'));
       return;
@@ -432,6 +925,7 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
       query,
       segment,
       audit: { appId: null, keyId: null, details: null },
+      sessionId: route.template === '/console/api/login' ? undefined : sessionId,
     };
     void serve(route, exchange, req.socket.remoteAddress ?? '');
   };

@@ -1,25 +1,25 @@
-import { FORMATS } from '../config/fields.js';
-import { adminError } from './admin-error.js';
-import { isKeyId } from './parse-key-id-segment.js';
-import { readPageLimit } from './read-page-limit.js';
-import { readQueryParameters } from './read-query-parameters.js';
+import type { AssuranceLevel, Platform } from '@portcullis/protocol';
+import { deviceListQuerySchema } from './admin-schemas.js';
+import { readQueryWithSchema } from './read-with-schema.js';
 
 /** The query parameters `GET /devices` takes. */
-export const DEVICE_LIST_QUERY_PARAMETERS = ['appId', 'limit', 'after'] as const;
+export const DEVICE_LIST_QUERY_PARAMETERS = Object.keys(deviceListQuerySchema.shape) as readonly string[];
 
-/** A page request for the device list, in the DeviceStore's terms. */
+/** A page request for the device list, in the DeviceStore's terms, plus the console's filters. */
 export interface DeviceListQuery {
   appId?: string;
+  platform?: Platform;
+  level?: AssuranceLevel;
   limit: number;
   /** Only key ids after this one (in byte order): the `next` of the previous page. */
   afterKeyId?: string;
 }
 
 /**
- * Reads the query string of `GET /devices`: `appId` (a configured app id's form), `limit`
- * (1-1000, default 100) and `after` (the key id the previous page ended with, percent-encoded).
- * Anything else, a repeated parameter or a bad value is refused with a `bad_request` naming the
- * parameter.
+ * Reads the query string of `GET /devices` (deviceListQuerySchema): `appId`, `platform`, `level`,
+ * `limit` (1-1000, default 100) and `after` (the key id the previous page ended with,
+ * percent-encoded). Anything else, a repeated parameter or a bad value is refused with a
+ * `bad_request` naming the parameter.
  *
  * @example
  * ```ts
@@ -27,23 +27,11 @@ export interface DeviceListQuery {
  * ```
  */
 export function readDeviceListQuery(query: string): DeviceListQuery {
-  const parameters = readQueryParameters(query, DEVICE_LIST_QUERY_PARAMETERS);
-  const result: DeviceListQuery = { limit: readPageLimit(parameters.get('limit')) };
-  const appId = parameters.get('appId');
-  if (appId !== undefined) {
-    if (!FORMATS.appId.pattern.test(appId)) {
-      throw adminError('admin_query_parameter_invalid', { message: `appId: ${FORMATS.appId.message}` });
-    }
-    result.appId = appId;
-  }
-  const after = parameters.get('after');
-  if (after !== undefined) {
-    if (!isKeyId(after)) {
-      throw adminError('admin_query_parameter_invalid', {
-        message: 'after must be a device key id (the next value of the previous page)',
-      });
-    }
-    result.afterKeyId = after;
-  }
+  const read = readQueryWithSchema(query, deviceListQuerySchema);
+  const result: DeviceListQuery = { limit: read.limit };
+  if (read.appId !== undefined) result.appId = read.appId;
+  if (read.platform !== undefined) result.platform = read.platform;
+  if (read.level !== undefined) result.level = read.level;
+  if (read.after !== undefined) result.afterKeyId = read.after;
   return result;
 }

@@ -15,6 +15,8 @@ export interface IdentifierHasher {
   audit(value: string): string;
   /** The limit-bucket form of an identity of `kind` (`device`, `ip`, ...): 22 base64url characters. */
   limitKey(kind: string, value: string): string;
+  /** The stored form of a debug credential issued at run time: 64 lower-case hex characters. */
+  debugCredential(value: string): string;
 }
 
 /**
@@ -44,6 +46,9 @@ export function createIdentifierHasher(key: Uint8Array): IdentifierHasher {
         .update(`limit\u0000${kind}\u0000${value}`)
         .digest('base64url')
         .slice(0, 22);
+    },
+    debugCredential(value) {
+      return createHmac('sha256', secret).update(`debug-credential\u0000${value}`).digest('hex');
     },
   };
 }

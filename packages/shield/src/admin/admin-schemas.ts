@@ -323,7 +323,7 @@ export const routeViewSchema = z.object({
   }),
   limits: z.number().int().meta({ description: 'How many limits and budgets apply.' }),
   injects: z.array(z.string()).meta({ description: 'Header names the gateway injects (never values).' }),
-  mode: z.enum(['enforce', 'monitor']),
+  limitMode: z.enum(['enforce', 'monitor']).meta({ description: 'monitor: the route limits only record.' }),
 });
 
 export const sessionSchema = z.object({

@@ -71,7 +71,8 @@ export interface AdminRouteView {
   require: { token: boolean; level?: string; apps?: string[]; proof: boolean; binding: boolean };
   limits: number;
   injects: string[];
-  mode: 'enforce' | 'monitor';
+  /** `limitMode` of the route: monitor records limit hits without refusing. */
+  limitMode: 'enforce' | 'monitor';
 }
 
 /** A debug credential from the config, as the console lists it (its hash is not shown). */

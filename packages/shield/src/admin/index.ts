@@ -2,7 +2,15 @@
 // the pieces its docs and tests are built from.
 export { adminError } from './admin-error.js';
 export { ADMIN_REASONS, type AdminReason } from './admin-reasons.js';
-export { type AdminHandler, type AdminHandlerOptions, createAdminHandler } from './create-admin-handler.js';
+export { CONSOLE_DIST } from './console/console-assets.js';
+export { createOpenApiDocument } from './console/create-openapi-document.js';
+export {
+  type AdminHandler,
+  type AdminHandlerOptions,
+  type AdminRouteView,
+  type ConfiguredDebugCredential,
+  createAdminHandler,
+} from './create-admin-handler.js';
 export { type AdminMetrics, type AdminMetricsOptions, createAdminMetrics } from './create-admin-metrics.js';
 export {
   type AuthFailureThrottle,

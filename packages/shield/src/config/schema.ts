@@ -130,6 +130,12 @@ export const configSchema = z
         tokenSha256: formatted('sha256Hex')
           .transform((hex) => hex.toLowerCase())
           .describe('SHA-256 (hex) of the admin bearer token.'),
+        debugCredentials: z
+          .boolean()
+          .optional()
+          .describe(
+            'Whether the console may issue debug credentials at run time (stored as keyed hashes). Default: true in development mode, false in production.',
+          ),
       })
       .optional()
       .describe(

@@ -158,6 +158,9 @@ interface GatewayCore {
  * const gateway = createGateway({ routes, verifyToken, resolveSecret, audit, identifiers, clock: systemClock });
  * const server = createHttpServer((req, res) => gateway.handle(req, res, randomUUID(), req.socket.remoteAddress ?? ''));
  */
+/** An app version as the console shows it: 1-32 of letters, digits and . _ + - */
+const APP_VERSION = /^[0-9A-Za-z][0-9A-Za-z._+-]{0,31}$/;
+
 export function createGateway(options: GatewayOptions): Gateway {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
   const { verifyToken, resolveSecret, audit, identifiers, clock, logger } = options;
@@ -231,6 +234,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (ex.monitored !== null) {
       reason ??= 'token_monitor_forwarded';
       details = { ...ex.monitored, ...details };
+    }
+    // The console groups requests by platform and app version: the token's platform, and the
+    // version the app reports in X-App-Version (display only; never a policy input).
+    if (claims !== null) {
+      const version = ex.req.headers['x-app-version'];
+      details = {
+        platform: claims.plt,
+        ...(typeof version === 'string' && APP_VERSION.test(version) ? { appVersion: version } : {}),
+        ...details,
+      };
     }
     const entry: Omit<AuditRecord, 'instance'> = {
       ts: ex.started,

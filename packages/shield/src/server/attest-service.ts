@@ -20,9 +20,25 @@ import type { AppPolicy } from './app-policy.js';
 import { attestationRecord, deviceStanding } from './device-standing.js';
 import type { EvidenceVerifiers } from './evidence-verifiers.js';
 
+/** The platform an evidence kind speaks for, recorded in audit details for the console. */
+const EVIDENCE_PLATFORMS = {
+  'apple-app-attest': 'ios',
+  'android-key-attestation': 'android',
+  'play-integrity': 'android',
+  debug: 'debug',
+} as const;
+
 /** A debug credential may narrow the audiences of the tokens it yields (its `scope`). */
 function audiencesFor(app: AppPolicy, verified: readonly VerifiedEvidence[]): string[] {
   const debug = verified.find((item) => item.type === 'debug');
+  if (debug?.facts['credentialSource'] === 'console') {
+    const scope = debug.facts['credentialScope'];
+    if (typeof scope !== 'string') return [...app.audiences];
+    const allowed = scope.split(' ');
+    const scoped = app.audiences.filter((audience) => allowed.includes(audience));
+    if (scoped.length === 0) throw new ShieldError('evidence_invalid', 'debug_scope_empty');
+    return scoped;
+  }
   const credential = app.debugCredentials.find((c) => c.name === debug?.facts['credential']);
   if (credential?.audiences === undefined) return [...app.audiences];
   const scoped = app.audiences.filter((audience) => credential.audiences!.includes(audience));
@@ -131,6 +147,8 @@ export function createAttestService(options: AttestServiceOptions) {
     const at = new Date(clock.now());
     const verified: VerifiedEvidence[] = [];
     for (const evidence of request.evidence as Evidence[]) {
+      if (evidence.type !== 'client-signals')
+        outcome.details['platform'] ??= EVIDENCE_PLATFORMS[evidence.type];
       if (!app.evidence.has(evidence.type)) {
         throw new ShieldError('evidence_invalid', 'evidence_type_not_allowed', {
           message: `${evidence.type} evidence is not allowed for app ${app.appId}`,
@@ -254,6 +272,7 @@ export function createAttestService(options: AttestServiceOptions) {
       await stores.devices.touch(device.keyId, now);
     }
     outcome.level = device.level;
+    outcome.details['platform'] = device.platform;
     let ath: string | undefined;
     if (request.bindAuthorization === true) {
       if (authorization === undefined)

@@ -40,6 +40,7 @@ import {
 } from '../tokens/index.js';
 import { appPolicies } from './app-policies.js';
 import { createAttestService } from './attest-service.js';
+import { createDebugVerifier } from './create-debug-verifier.js';
 import { createKeyMaintenance } from './create-key-maintenance.js';
 import { createRequestMetrics, type RequestMetrics } from './create-request-metrics.js';
 import { createRevocationCheck } from './create-revocation-check.js';
@@ -51,6 +52,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createPlatformVerifiers } from './platform-verifiers.js';
 import { createPublicHandler } from './public-handler.js';
 import { bindingRoutes, proofRoutes, routeSpecs, upstreamCaBundle } from './route-specs.js';
+import { routeViews } from './route-views.js';
 import { shieldStats } from './shield-stats.js';
 
 /** Listens and resolves with the bound URL (IPv6 addresses in brackets). */
@@ -214,7 +216,13 @@ async function buildGeneration(config: Config, lasting: Lasting): Promise<Genera
     androidTestRoots: roots.android,
     ...(overrides.fetch !== undefined ? { fetch: overrides.fetch } : {}),
   });
-  const evidenceVerifiers = createEvidenceVerifiers(platforms.evidenceVerifiers);
+  const evidenceVerifiers = createEvidenceVerifiers({
+    debug: createDebugVerifier({
+      store: stores.debugCredentials,
+      keyedHash: (credential) => identifiers.debugCredential(credential),
+    }),
+    ...platforms.evidenceVerifiers,
+  });
 
   const attest = createAttestService({
     apps,
@@ -511,6 +519,30 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
           families: () => requestMetrics.families(),
           ...(overrides.gatherMetrics === undefined ? {} : { gather: overrides.gatherMetrics }),
           audit: (record) => auditWriter.write(record),
+          rotateKey: () =>
+            keys.rotate({
+              retireAfterSeconds: config.tokens.maxTtlSeconds + config.tokens.clockToleranceSeconds,
+              publishAheadSeconds: config.keys.publishAheadSeconds,
+            }),
+          routes: () => routeViews(policies),
+          debugCredentials: {
+            // Secure by default: issuing at run time is off in production unless the config says so.
+            issuing: config.admin.debugCredentials ?? development,
+            configured: [...apps.values()].flatMap((app) =>
+              app.debugCredentials.map((credential) => ({
+                appId: app.appId,
+                name: credential.name,
+                expires: credential.expires,
+                ...(credential.audiences !== undefined ? { audiences: credential.audiences } : {}),
+              })),
+            ),
+            apps: new Map(
+              [...apps.values()]
+                .filter((app) => app.evidence.has('debug'))
+                .map((app) => [app.appId, app.audiences] as const),
+            ),
+            keyedHash: (credential) => identifiers.debugCredential(credential),
+          },
           onError: (error, requestId) =>
             logger.error(
               {

@@ -57,8 +57,8 @@ function grouped<K extends string>(
   for (const row of rows) {
     const value = key(row);
     if (value === null) continue;
-    let counts = groups.get(value);
-    if (counts === undefined) groups.set(value, (counts = zero()));
+    const counts = groups.get(value) ?? zero();
+    groups.set(value, counts);
     countInto(counts, row);
   }
   return [...groups]

@@ -29,6 +29,11 @@ export const DEBUG_FAILURE_CODES = [
     meaning: 'The matching debug credential is past its `expires` date.',
     fix: 'Issue a new debug credential and update its hash and expiry in the config.',
   },
+  {
+    code: 'debug_credential_revoked',
+    meaning: 'The matching debug credential was issued from the admin console and has been revoked there.',
+    fix: 'Issue a new debug credential from the console (Debug credentials page).',
+  },
 ] as const;
 
 const PRINTABLE = /^[\x21-\x7e]{16,512}$/;

@@ -55,9 +55,5 @@ test('query parameters come from the schemas the readers parse with', () => {
   const names = document.paths['/audit']!.get.parameters.map((p) => p['name']);
   assert.deepEqual(names, Object.keys(auditQuerySchema.shape));
   const limit = document.paths['/audit']!.get.parameters.find((p) => p['name'] === 'limit')!;
-  assert.deepEqual(
-    limit['schema'],
-    z.toJSONSchema(auditQuerySchema.shape.limit, { io: 'input' }) && limit['schema'],
-  );
   assert.equal((limit['schema'] as Json)['pattern'], '^[1-9][0-9]{0,3}$');
 });

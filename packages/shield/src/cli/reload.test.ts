@@ -169,13 +169,15 @@ describe('portcullis start: SIGHUP reloads the config (one process)', () => {
   let url: string;
   let files: Files;
   let port: number;
+  let adminPort: number;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'portcullis-reload-'));
     upstream = await startUpstream();
     port = await freePort();
+    adminPort = await freePort();
     url = `http://127.0.0.1:${port}`;
-    files = await writeFiles(dir, configText({ port, upstream: upstream.port }), 'key-one');
+    files = await writeFiles(dir, configText({ port, adminPort, upstream: upstream.port }), 'key-one');
     shield = runCli(['start', '--config', files.config]);
     await waitReady(url, shield);
   });
@@ -198,24 +200,37 @@ describe('portcullis start: SIGHUP reloads the config (one process)', () => {
     assert.ok(!shield.output().includes('key-two'), 'no secret value in the log');
   });
 
-  test('routes change on reload: a new route serves, a removed one is refused', async () => {
+  test('routes change on reload: a new route serves, a removed one is refused, the admin API lists the policy in force', async () => {
+    const routeIds = async () => {
+      const answer = await get(`http://127.0.0.1:${adminPort}/routes`, {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+      });
+      assert.equal(answer.status, 200, answer.body);
+      return (JSON.parse(answer.body) as { routes: { id: string }[] }).routes.map((route) => route.id);
+    };
+    assert.deepEqual(await routeIds(), ['items']);
     assert.equal((await get(`${url}/extra/x`)).status, 404);
-    await writeFile(files.config, configText({ port, upstream: upstream.port, extraRoute: true }));
+    await writeFile(files.config, configText({ port, adminPort, upstream: upstream.port, extraRoute: true }));
     await hangUp(shield, /"msg":"config reloaded"/);
     assert.equal((await get(`${url}/extra/x`)).status, 200);
-    await writeFile(files.config, configText({ port, upstream: upstream.port }));
+    assert.deepEqual(await routeIds(), ['items', 'extra']);
+    await writeFile(files.config, configText({ port, adminPort, upstream: upstream.port }));
     await hangUp(shield, /"msg":"config reloaded"/);
     assert.equal((await get(`${url}/extra/x`)).status, 404);
+    assert.deepEqual(await routeIds(), ['items']);
   });
 
   test('F-18: a config that does not load keeps the running one and the log says where and why', async () => {
-    await writeFile(files.config, configText({ port, upstream: upstream.port, undeclaredSecret: true }));
+    await writeFile(
+      files.config,
+      configText({ port, adminPort, upstream: upstream.port, undeclaredSecret: true }),
+    );
     const logged = await hangUp(shield, /config reload refused/);
     assert.match(logged, /portcullis\.yaml:\d+:\d+/, 'file:line:column of the problem');
     assert.match(logged, /no secret nosuch is declared/);
     assert.deepEqual(await get(`${url}/api/c`), { status: 200, body: 'key-two' });
 
-    await writeFile(files.config, configText({ port, upstream: upstream.port }));
+    await writeFile(files.config, configText({ port, adminPort, upstream: upstream.port }));
     await writeFile(files.key, '');
     const empty = await hangUp(shield, /config reload refused/);
     assert.match(empty, /secrets\.provider/);
@@ -225,7 +240,7 @@ describe('portcullis start: SIGHUP reloads the config (one process)', () => {
 
   test('a restart-only setting keeps its running value and the log names it', async () => {
     const otherPort = await freePort();
-    await writeFile(files.config, configText({ port: otherPort, upstream: upstream.port }));
+    await writeFile(files.config, configText({ port: otherPort, adminPort, upstream: upstream.port }));
     const logged = await hangUp(shield, /"msg":"config reloaded"/);
     assert.match(logged, /"setting":"listen\.port"/);
     assert.match(logged, /listen\.port changed, which needs a restart; the running value is kept/);

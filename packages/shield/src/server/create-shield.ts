@@ -179,6 +179,27 @@ function testRoots(config: Config, overrides: ShieldOverrides) {
   };
 }
 
+/** The debug credentials the config names, as the console lists them. */
+function configuredDebugCredentials(config: Config) {
+  return [...appPolicies(config).values()].flatMap((app) =>
+    app.debugCredentials.map((credential) => ({
+      appId: app.appId,
+      name: credential.name,
+      expires: credential.expires,
+      ...(credential.audiences !== undefined ? { audiences: credential.audiences } : {}),
+    })),
+  );
+}
+
+/** The apps that accept debug evidence, with the audiences a credential for them may name. */
+function debugApps(config: Config): ReadonlyMap<string, readonly string[]> {
+  return new Map(
+    [...appPolicies(config).values()]
+      .filter((app) => app.evidence.has('debug'))
+      .map((app) => [app.appId, app.audiences] as const),
+  );
+}
+
 /** Builds the config-dependent parts of a shield on the lasting ones. Throws when it cannot. */
 async function buildGeneration(config: Config, lasting: Lasting): Promise<Generation> {
   const { clock, logger, overrides, stores, keys, identifiers } = lasting;
@@ -519,28 +540,25 @@ export async function createShield(config: Config, overrides: ShieldOverrides = 
           families: () => requestMetrics.families(),
           ...(overrides.gatherMetrics === undefined ? {} : { gather: overrides.gatherMetrics }),
           audit: (record) => auditWriter.write(record),
+          // The handler outlives reloads: everything a reload may change is read from the
+          // current generation when asked, so the console shows the policy in force.
           rotateKey: () =>
             keys.rotate({
-              retireAfterSeconds: config.tokens.maxTtlSeconds + config.tokens.clockToleranceSeconds,
-              publishAheadSeconds: config.keys.publishAheadSeconds,
+              retireAfterSeconds:
+                current.config.tokens.maxTtlSeconds + current.config.tokens.clockToleranceSeconds,
+              publishAheadSeconds: current.config.keys.publishAheadSeconds,
             }),
-          routes: () => routeViews(policies),
+          routes: () => routeViews(current.policies),
           debugCredentials: {
             // Secure by default: issuing at run time is off in production unless the config says so.
+            // `admin` and `mode` need a restart, so this one is fixed for the process.
             issuing: config.admin.debugCredentials ?? development,
-            configured: [...apps.values()].flatMap((app) =>
-              app.debugCredentials.map((credential) => ({
-                appId: app.appId,
-                name: credential.name,
-                expires: credential.expires,
-                ...(credential.audiences !== undefined ? { audiences: credential.audiences } : {}),
-              })),
-            ),
-            apps: new Map(
-              [...apps.values()]
-                .filter((app) => app.evidence.has('debug'))
-                .map((app) => [app.appId, app.audiences] as const),
-            ),
+            get configured() {
+              return configuredDebugCredentials(current.config);
+            },
+            get apps() {
+              return debugApps(current.config);
+            },
             keyedHash: (credential) => identifiers.debugCredential(credential),
           },
           onError: (error, requestId) =>

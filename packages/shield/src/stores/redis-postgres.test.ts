@@ -221,6 +221,9 @@ describe('redis+postgres: outages are StoreUnavailableError, quickly', () => {
     const pool = new pg.Pool({ connectionString: POSTGRES_URL });
     try {
       await pool.query(`ALTER TABLE "${schema}".devices DROP COLUMN attestation`);
+      // What later versions added goes too, so they migrate as on a real version 1 schema.
+      await pool.query(`DROP TABLE "${schema}".debug_credentials`);
+      await pool.query(`DROP INDEX "${schema}".audit_device_ts, "${schema}".audit_route_ts`);
       await pool.query(`DELETE FROM "${schema}".schema_migrations WHERE version > 1`);
       await pool.query(
         `INSERT INTO "${schema}".devices (key_id, app_id, platform, level, public_key_jwk, counter, receipt, test_root, first_seen, last_seen)

@@ -423,7 +423,7 @@ async function routes(): Promise<void> {
     'Routes',
     el('p', { class: 'muted' }, 'Each route’s effective policy, as the running shield applies it.'),
     table(
-      ['Route', 'Methods', 'Path', 'Protection', 'Limits', 'Injects', 'Limit mode'],
+      ['Route', 'Methods', 'Path', 'Protection', 'Token mode', 'Limits', 'Injects', 'Limit mode'],
       data.routes.map((r: Json) => [
         r.id,
         r.methods.join(', '),
@@ -438,6 +438,7 @@ async function routes(): Promise<void> {
             ]
               .filter(Boolean)
               .join(' · '),
+        r.tokenMode,
         String(r.limits),
         r.injects.join(', '),
         r.limitMode,

@@ -323,6 +323,9 @@ export const routeViewSchema = z.object({
   }),
   limits: z.number().int().meta({ description: 'How many limits and budgets apply.' }),
   injects: z.array(z.string()).meta({ description: 'Header names the gateway injects (never values).' }),
+  tokenMode: z
+    .enum(['enforce', 'monitor'])
+    .meta({ description: 'monitor: what the token requirement would refuse is forwarded and recorded.' }),
   limitMode: z.enum(['enforce', 'monitor']).meta({ description: 'monitor: the route limits only record.' }),
 });
 

@@ -71,6 +71,8 @@ export interface AdminRouteView {
   require: { token: boolean; level?: string; apps?: string[]; proof: boolean; binding: boolean };
   limits: number;
   injects: string[];
+  /** `tokenMode` of the route: monitor forwards what the token requirement would refuse, and records it. */
+  tokenMode: 'enforce' | 'monitor';
   /** `limitMode` of the route: monitor records limit hits without refusing. */
   limitMode: 'enforce' | 'monitor';
 }

@@ -4,7 +4,7 @@ import type { RoutePolicy } from '../config/index.js';
 /**
  * Each route's effective policy (the compiled RoutePolicy the gateway runs) as the console's
  * routes page shows it: matching, protection, how many limits apply, the names (never the
- * values) of injected headers, and the limit mode.
+ * values) of injected headers, and the token and limit modes.
  */
 export function routeViews(policies: readonly RoutePolicy[]): AdminRouteView[] {
   return policies.map((policy) => ({
@@ -21,6 +21,7 @@ export function routeViews(policies: readonly RoutePolicy[]): AdminRouteView[] {
     },
     limits: policy.limits.rules.length,
     injects: policy.inject.map((entry) => entry.header),
+    tokenMode: policy.token?.mode ?? 'enforce',
     limitMode: policy.limits.mode,
   }));
 }

@@ -17,6 +17,8 @@ export interface IdentifierHasher {
   limitKey(kind: string, value: string): string;
   /** The stored form of a debug credential issued at run time: 64 lower-case hex characters. */
   debugCredential(value: string): string;
+  /** The MAC of a console session cookie's contents: 43 base64url characters (256 bits). */
+  consoleSession(value: string): string;
 }
 
 /**
@@ -49,6 +51,9 @@ export function createIdentifierHasher(key: Uint8Array): IdentifierHasher {
     },
     debugCredential(value) {
       return createHmac('sha256', secret).update(`debug-credential\u0000${value}`).digest('hex');
+    },
+    consoleSession(value) {
+      return createHmac('sha256', secret).update(`console-session\u0000${value}`).digest('base64url');
     },
   };
 }

@@ -24,7 +24,7 @@ import {
   overviewQuerySchema,
 } from './admin-schemas.js';
 import { CONSOLE_ASSET_PATHS, type ConsoleAssetPath, createConsoleAssets } from './console/console-assets.js';
-import { createConsoleSessions } from './console/create-console-sessions.js';
+import { type ConsoleSession, createConsoleSessions } from './console/create-console-sessions.js';
 import { createOpenApiDocument } from './console/create-openapi-document.js';
 import { bucketWidth, summarizeOverview, whatBreaks } from './console/summarize-overview.js';
 import { createAdminMetrics } from './create-admin-metrics.js';
@@ -166,6 +166,8 @@ interface Exchange {
   audit: { appId: string | null; keyId: string | null; details: AuditRecord['details'] };
   /** The console session's cookie value, when the request came through /console/api. */
   sessionId: string | undefined;
+  /** The console session, once its cookie was verified. */
+  session?: ConsoleSession;
 }
 
 interface Route {
@@ -272,7 +274,13 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
   const expected = Buffer.from(options.tokenSha256, 'hex');
   const { stores, keys, clock, identifiers } = options;
   const throttle = createAuthFailureThrottle({ ...options.throttle, clock });
-  const sessions = createConsoleSessions({ clock, ...options.sessions });
+  // Stateless, so every worker (and every instance sharing the key directory) accepts the cookie.
+  const sessions = createConsoleSessions({
+    clock,
+    mac: (value) => identifiers.consoleSession(value),
+    binding: options.tokenSha256.toLowerCase(),
+    ...options.sessions,
+  });
   const assets = createConsoleAssets(options.consoleDir);
   const openApi = JSON.stringify(createOpenApiDocument(options.version ?? '0.0.0'));
   const showDevice = (device: DeviceRecord) => ({
@@ -709,9 +717,13 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
    * also carries the session's CSRF token and comes from this listener's own origin.
    */
   function authenticateSession(exchange: Exchange): ShieldError | undefined {
-    const session = exchange.sessionId === '' ? undefined : sessions.use(exchange.sessionId!);
-    if (session === undefined) return adminError('admin_session_missing');
-    const { req } = exchange;
+    const used = exchange.sessionId === '' ? undefined : sessions.use(exchange.sessionId!);
+    if (used === undefined) return adminError('admin_session_missing');
+    const { session } = used;
+    exchange.session = session;
+    const { req, res } = exchange;
+    // The re-issued cookie carries this use, so the idle limit counts from now on every worker.
+    res.setHeader('set-cookie', `${SESSION_COOKIE}=${used.renewed}; ${cookieAttributes(req)}`);
     if (req.method === 'GET' || req.method === 'HEAD') return undefined;
     if (!sameOrigin(req)) return adminError('admin_origin_mismatch');
     const csrf = headerValues(req.rawHeaders, 'x-csrf-token');
@@ -851,8 +863,8 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
         methods: GET,
         auth: true,
         audited: false,
-        run: ({ res, requestId, sessionId }) => {
-          const session = sessions.use(sessionId ?? '')!;
+        run: ({ res, requestId, session }) => {
+          if (session === undefined) throw adminError('admin_session_missing');
           sendJson(res, requestId, {
             csrfToken: session.csrfToken,
             idleExpiresAt: session.lastUsedAt + sessions.idleMs,

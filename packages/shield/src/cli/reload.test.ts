@@ -67,6 +67,30 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
   });
 }
 
+/** One admin request on a new connection (so the cluster picks a worker each time), with its Set-Cookie. */
+function adminCall(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; body: string; setCookie: string[] }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers, agent: false, timeout: 20_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: text, setCookie: res.headers['set-cookie'] ?? [] }),
+      );
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url}`)));
+    req.end(body);
+  });
+}
+
 interface Files {
   dir: string;
   config: string;
@@ -335,6 +359,40 @@ describe('portcullis start --workers 2: every worker reloads, /metrics counts ev
       const memory = families.get('portcullis_process_resident_memory_bytes')?.samples ?? [];
       assert.equal(new Set(memory.map((s) => s.labels['worker'])).size, 2, 'gauges: one sample per worker');
     }
+  });
+
+  test('a console session works whichever worker answers: sign in on one, read and sign out on the others', async () => {
+    const origin = adminUrl;
+    const login = await adminCall(
+      `${adminUrl}/console/api/login`,
+      'POST',
+      { origin, 'content-type': 'application/json' },
+      JSON.stringify({ token: ADMIN_TOKEN }),
+    );
+    assert.equal(login.status, 200, login.body);
+    const { csrfToken } = JSON.parse(login.body) as { csrfToken: string };
+    let cookie = login.setCookie[0]!.split(';')[0]!;
+    // Round-robin hands these connections to both workers; in-process sessions failed half of them.
+    for (let i = 0; i < 6; i++) {
+      const answer = await adminCall(`${adminUrl}/console/api/session`, 'GET', { cookie });
+      assert.equal(answer.status, 200, `request ${i}: ${answer.body}`);
+      assert.equal((JSON.parse(answer.body) as { csrfToken: string }).csrfToken, csrfToken);
+      const routes = await adminCall(`${adminUrl}/console/api/routes`, 'GET', { cookie });
+      assert.equal(routes.status, 200, `request ${i}: ${routes.body}`);
+      cookie = routes.setCookie[0]!.split(';')[0]!;
+    }
+    const out = await adminCall(`${adminUrl}/console/api/logout`, 'POST', {
+      cookie,
+      origin,
+      'x-csrf-token': csrfToken,
+    });
+    assert.equal(out.status, 200, `the CSRF token holds on whichever worker answers: ${out.body}`);
+    assert.match(out.setCookie[0] ?? '', /Max-Age=0/);
+    assert.equal(
+      (await adminCall(`${adminUrl}/console/api/session`, 'GET', {})).status,
+      401,
+      'without the cookie (cleared at sign-out) there is no session',
+    );
   });
 
   test('SIGTERM drains every worker and exits 0', async () => {

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
@@ -55,6 +55,8 @@ const MB = 1024 * 1024;
 /** Redis and PostgreSQL of the redis+postgres setups (both on loopback). */
 export const BENCH_REDIS_URL = 'redis://127.0.0.1:6379';
 export const BENCH_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+/** Audit records in the store of the console-overview setup. */
+export const CONSOLE_OVERVIEW_RECORDS = 100_000;
 /** Proofs signed for a proof setup's first run, per second of load (later runs: 1.5x the rps seen). */
 const FIRST_PROOF_RATE = 15_000;
 
@@ -65,6 +67,8 @@ interface RunningSetup {
   url: string;
   /** Path the load requests (the proof setups' own route). */
   path: string;
+  /** Connections of its load (default the settings'): 1 measures one answer at a time. */
+  connections?: number;
   /** Proof setups: each request needs its own pre-signed proof. */
   proofs: boolean;
   /** Requests per second of its latest run, warm-up included (sizes the next batch of proofs). */
@@ -299,6 +303,7 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
       headers: Record<string, string> = proxyHeaders,
       proofs = false,
       path = BENCH_PATH,
+      connections?: number,
     ) => {
       if (!want.has(id)) return;
       starts.push(
@@ -310,6 +315,7 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
               description,
               url,
               path: proofs ? PROOF_PATH : path,
+              ...(connections === undefined ? {} : { connections }),
               proofs,
               lastRps: null,
               headers: proofs ? { 'portcullis-token': proofToken } : headers,
@@ -527,13 +533,58 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
         );
       }
     }
+    // The console's overview (GET /overview, the last hour) over a SQLite store holding
+    // CONSOLE_OVERVIEW_RECORDS audit records: the admin API's answer time, not the gateway's.
+    if (want.has('console-overview')) {
+      const adminToken = randomBytes(24).toString('base64url');
+      const dataDir = join(dir, 'console-overview');
+      mkdirSync(dataDir, { recursive: true });
+      const configPath = join(dataDir, 'portcullis.yaml');
+      writeFileSync(
+        configPath,
+        portcullisConfigText({
+          upstreamPort,
+          store: { kind: 'sqlite', path: join(dataDir, 'shield.db') },
+          keysDir,
+          androidStatusFile,
+        }),
+      );
+      add(
+        'console-overview',
+        `console overview (SQLite, ${CONSOLE_OVERVIEW_RECORDS.toLocaleString('en')} audit records)`,
+        `GET /overview of the admin API (the console's first page: last hour, per-bucket and per-route, platform and app version summaries) over ${CONSOLE_OVERVIEW_RECORDS} audit records in SQLite; ${pinned}`,
+        async () => {
+          const port = await freePort();
+          const child = await group.start({
+            name: 'console-overview',
+            ...tsxScript('servers/console-overview-server.ts'),
+            env: {
+              BENCH_CONFIG: configPath,
+              BENCH_SECRET: secret,
+              BENCH_ADMIN_PORT: String(port),
+              BENCH_ADMIN_TOKEN_SHA256: createHash('sha256').update(adminToken).digest('hex'),
+              BENCH_AUDIT_RECORDS: String(CONSOLE_OVERVIEW_RECORDS),
+            },
+            cpus: sutCpus,
+            ready: { kind: 'json-line' },
+            readyTimeoutMs: 300_000,
+          });
+          return { process: child, url: `http://127.0.0.1:${port}` };
+        },
+        { authorization: `Bearer ${adminToken}` },
+        false,
+        '/overview',
+        // One request at a time: the answer time an operator opening the page sees, not a queue.
+        1,
+      );
+    }
     await Promise.all(starts);
     running.sort((a, b) => settings.setups.indexOf(a.id) - settings.setups.indexOf(b.id));
 
     // Every setup must answer the benchmark request with 200 before it is measured.
     for (const setup of [...running]) {
       const [line = ''] = setup.proofs ? nextProofs(1) : [];
-      const [target = BENCH_PATH, proof] = setup.proofs ? line.split(' ') : [BENCH_PATH];
+      const [target = setup.path, proof] = setup.proofs ? line.split(' ') : [setup.path];
       const headers = proof === undefined ? setup.headers : { ...setup.headers, 'portcullis-proof': proof };
       const status = await get(`${setup.url}${target}`, headers).catch(() => 0);
       if (status !== 200) {
@@ -564,8 +615,8 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
         url: `${setup.url}${setup.path}`,
         headers: setup.headers,
         durationSeconds: seconds,
-        connections: settings.connections,
-        threads: settings.threads,
+        connections: setup.connections ?? settings.connections,
+        threads: Math.min(settings.threads, setup.connections ?? settings.threads),
         cpus: loadCpus,
         ...(setup.proofs
           ? {

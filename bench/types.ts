@@ -22,6 +22,7 @@ export const SETUP_IDS = [
   'portcullis-stream-scanned',
   'portcullis-cluster',
   'nginx-cluster',
+  'console-overview',
 ] as const;
 export type SetupId = (typeof SETUP_IDS)[number];
 

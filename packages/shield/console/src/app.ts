@@ -438,7 +438,7 @@ async function routes(): Promise<void> {
             ]
               .filter(Boolean)
               .join(' · '),
-        r.tokenMode,
+        r.public ? '–' : r.tokenMode,
         String(r.limits),
         r.injects.join(', '),
         r.limitMode,

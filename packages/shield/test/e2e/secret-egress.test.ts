@@ -119,7 +119,7 @@ function errorPage(status: number, shown: (authorization: string) => string): Be
 const pct = (text: string) =>
   [...Buffer.from(text)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
 
-describe('a response that echoes the injected secret never carries it to the client', () => {
+describe('A10-04, E-30: a response that echoes the injected secret never carries it to the client', () => {
   const forms: Array<[string, number, (authorization: string) => string]> = [
     ['raw in a 500 error page', 500, (a) => a],
     ['raw in a 400 error page', 400, (a) => a],

@@ -24,7 +24,9 @@ async function startUpstream() {
     slowArrived = resolve;
   });
   const server: Server = createServer((req, res) => {
-    const key = String(req.headers['x-provider-key'] ?? '');
+    // Answers which key arrived without echoing it: the shield cuts a response that carries an
+    // injected secret (A10-04), so an echo of the key itself would be refused.
+    const key = String(req.headers['x-provider-key'] ?? '').replace(/^key-/, 'got-');
     if (req.url === '/api/slow') {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write(`${key}|part1|`);
@@ -212,15 +214,15 @@ describe('portcullis start: SIGHUP reloads the config (one process)', () => {
   });
 
   test('a rotated secret file is injected after SIGHUP, and a request in flight finishes on the old config', async () => {
-    assert.deepEqual(await get(`${url}/api/a`), { status: 200, body: 'key-one' });
+    assert.deepEqual(await get(`${url}/api/a`), { status: 200, body: 'got-one' });
     const slow = get(`${url}/api/slow`);
     await upstream.slowSeen;
     await writeFile(files.key, 'key-two\n');
     const logged = await hangUp(shield, /"msg":"config reloaded"/);
     assert.match(logged, /"inFlight":1/, 'the slow request was still on the old config');
-    assert.deepEqual(await get(`${url}/api/b`), { status: 200, body: 'key-two' });
+    assert.deepEqual(await get(`${url}/api/b`), { status: 200, body: 'got-two' });
     upstream.release();
-    assert.deepEqual(await slow, { status: 200, body: 'key-one|part1|part2' });
+    assert.deepEqual(await slow, { status: 200, body: 'got-one|part1|part2' });
     assert.ok(!shield.output().includes('key-two'), 'no secret value in the log');
   });
 
@@ -252,13 +254,13 @@ describe('portcullis start: SIGHUP reloads the config (one process)', () => {
     const logged = await hangUp(shield, /config reload refused/);
     assert.match(logged, /portcullis\.yaml:\d+:\d+/, 'file:line:column of the problem');
     assert.match(logged, /no secret nosuch is declared/);
-    assert.deepEqual(await get(`${url}/api/c`), { status: 200, body: 'key-two' });
+    assert.deepEqual(await get(`${url}/api/c`), { status: 200, body: 'got-two' });
 
     await writeFile(files.config, configText({ port, adminPort, upstream: upstream.port }));
     await writeFile(files.key, '');
     const empty = await hangUp(shield, /config reload refused/);
     assert.match(empty, /secrets\.provider/);
-    assert.deepEqual(await get(`${url}/api/d`), { status: 200, body: 'key-two' });
+    assert.deepEqual(await get(`${url}/api/d`), { status: 200, body: 'got-two' });
     await writeFile(files.key, 'key-two\n');
   });
 
@@ -268,7 +270,7 @@ describe('portcullis start: SIGHUP reloads the config (one process)', () => {
     const logged = await hangUp(shield, /"msg":"config reloaded"/);
     assert.match(logged, /"setting":"listen\.port"/);
     assert.match(logged, /listen\.port changed, which needs a restart; the running value is kept/);
-    assert.deepEqual(await get(`${url}/api/e`), { status: 200, body: 'key-two' });
+    assert.deepEqual(await get(`${url}/api/e`), { status: 200, body: 'got-two' });
     await assert.rejects(get(`http://127.0.0.1:${otherPort}/api/e`));
   });
 
@@ -318,21 +320,21 @@ describe('portcullis start --workers 2: every worker reloads, /metrics counts ev
   });
 
   test('SIGHUP to the primary reloads every worker', async () => {
-    assert.deepEqual(new Set(await callMany(6)), new Set(['key-one']));
+    assert.deepEqual(new Set(await callMany(6)), new Set(['got-one']));
     await writeFile(files.key, 'key-two\n');
     const from = shield.output().length;
     const logged = await hangUp(shield, /config reloaded by every worker/);
     assert.match(logged, /"workers":2/);
     // Each worker logs its own reload; its line may reach the pipe after the primary's.
     await shield.waitFor(/"msg":"config reloaded"[\s\S]*"msg":"config reloaded"/, from);
-    assert.deepEqual(new Set(await callMany(8)), new Set(['key-two']));
+    assert.deepEqual(new Set(await callMany(8)), new Set(['got-two']));
   });
 
   test('a bad config is refused once, in the primary, and every worker keeps serving', async () => {
     await writeFile(files.config, 'listen: [unclosed\n');
     const logged = await hangUp(shield, /config reload refused/);
     assert.match(logged, /portcullis\.yaml:\d+:\d+/);
-    assert.deepEqual(new Set(await callMany(6)), new Set(['key-two']));
+    assert.deepEqual(new Set(await callMany(6)), new Set(['got-two']));
     await writeFile(files.config, configText({ port, adminPort, upstream: upstream.port }));
   });
 

@@ -172,7 +172,7 @@ describe('A10-04, E-30: a response that echoes the injected secret never carries
     assert.deepEqual(response?.headers.get('x-fine'), ['yes']);
     const audit = await auditOf(live, requestIdOf(result.raw));
     assert.equal(audit.decision, 'allow');
-    assert.deepEqual(audit.details, { secretHeadersDropped: 1 });
+    assert.equal(audit.details?.['secretHeadersDropped'], 1);
   });
 
   test('a large streamed answer without the secret arrives whole, byte for byte', async () => {
@@ -313,7 +313,7 @@ describe('A10-04, E-30: a response that echoes the injected secret never carries
   });
 });
 
-describe('identity headers towards upstreams', () => {
+describe('E-31: identity headers towards upstreams', () => {
   const IDENTITY = [
     'x-portcullis-app',
     'x-portcullis-level',
@@ -356,7 +356,7 @@ describe('identity headers towards upstreams', () => {
   });
 });
 
-describe('an app token in the query string of a route that would forward it unverified', () => {
+describe('A2-02: an app token in the query string of a route that would forward it unverified', () => {
   const cases: Array<[string, (t: string) => string]> = [
     ['under a token parameter name', (t) => `portcullis_token=${t}`],
     ['as the value of any parameter', (t) => `q=shoes&t=${t}`],

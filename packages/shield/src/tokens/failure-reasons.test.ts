@@ -4,10 +4,15 @@ import { describe, test } from 'node:test';
 import { KEY_STORE_FAILURE_REASONS } from './key-store-failure-reasons.js';
 import { TOKEN_FAILURE_REASONS } from './token-failure-reasons.js';
 
-const here = new URL('./', import.meta.url);
-const sources = readdirSync(here)
-  .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))
-  .map((name) => readFileSync(new URL(name, here), 'utf8'))
+// The token profile's checks live partly here and partly in @portcullis/protocol (shared with
+// @portcullis/verify): both raise these reasons.
+const folders = [new URL('./', import.meta.url), new URL('../../../protocol/src/', import.meta.url)];
+const sources = folders
+  .flatMap((here) =>
+    readdirSync(here)
+      .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))
+      .map((name) => readFileSync(new URL(name, here), 'utf8')),
+  )
   .join('\n');
 const docs = readFileSync(new URL('../../../../docs/tokens.md', import.meta.url), 'utf8');
 
@@ -25,6 +30,7 @@ describe('failure reasons', () => {
   test('every reason the code can raise is listed', () => {
     const raised = new Set<string>();
     for (const match of sources.matchAll(/(?:refuse|invalid)\(\s*'([a-z0-9_]+)'/g)) raised.add(match[1]!);
+    for (const match of sources.matchAll(/reason: '(token_[a-z0-9_]+)'/g)) raised.add(match[1]!);
     for (const match of sources.matchAll(/ShieldError\('[a-z_]+', '([a-z0-9_]+)'/g)) raised.add(match[1]!);
     assert.ok(raised.size > 20);
     const listed = new Set<string>(all.map((r) => r.code));

@@ -1,19 +1,12 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { decodeBase64UrlStrict } from '../encoding.js';
+import { parseVerificationJwk } from '@portcullis/protocol';
 import { ShieldError } from '../errors.js';
-import { KID_PATTERN, type TokenAlgorithm, type VerificationKey } from './types.js';
+import type { TokenAlgorithm, VerificationKey } from './types.js';
 
 function refuse(message: string): never {
   throw new ShieldError('internal_error', 'jwk_unsupported', {
     message: `Verification JWK refused: ${message}`,
   });
-}
-
-function coordinate(value: unknown, name: string): string {
-  if (typeof value !== 'string' || decodeBase64UrlStrict(value)?.length !== 32) {
-    refuse(`${name} is not 32 bytes of canonical base64url`);
-  }
-  return value;
 }
 
 /**
@@ -39,34 +32,10 @@ export function keyMatchesAlgorithm(key: KeyObject, alg: TokenAlgorithm): boolea
  * ```
  */
 export function importVerificationJwk(jwk: unknown): VerificationKey {
-  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) refuse('not a JSON object');
-  const j = jwk as Record<string, unknown>;
-  if (Object.hasOwn(j, 'd')) refuse('it holds private key material');
-  if (typeof j.kid !== 'string' || !KID_PATTERN.test(j.kid)) {
-    refuse('kid is missing or not a short printable string');
-  }
-  if (j.use !== undefined && j.use !== 'sig') refuse('use is not "sig"');
-  if (j.key_ops !== undefined) {
-    if (
-      !Array.isArray(j.key_ops) ||
-      !j.key_ops.every((op) => typeof op === 'string') ||
-      !j.key_ops.includes('verify')
-    ) {
-      refuse('key_ops does not allow "verify"');
-    }
-  }
-  let alg: TokenAlgorithm;
-  let material: { kty: string; crv: string; x: string; y?: string };
-  if (j.kty === 'EC' && j.crv === 'P-256') {
-    alg = 'ES256';
-    material = { kty: 'EC', crv: 'P-256', x: coordinate(j.x, 'x'), y: coordinate(j.y, 'y') };
-  } else if (j.kty === 'OKP' && j.crv === 'Ed25519') {
-    alg = 'EdDSA';
-    material = { kty: 'OKP', crv: 'Ed25519', x: coordinate(j.x, 'x') };
-  } else {
-    refuse('only EC P-256 (ES256) and OKP Ed25519 (EdDSA) keys are supported');
-  }
-  if (j.alg !== undefined && j.alg !== alg) refuse(`alg does not match the key type (expected ${alg})`);
+  // The JWK's shape is the shared profile check; node:crypto then checks the point.
+  const parsed = parseVerificationJwk(jwk);
+  if (!parsed.ok) refuse(parsed.problem);
+  const { kid, alg, material } = parsed.jwk;
   let publicKey: KeyObject;
   try {
     publicKey = createPublicKey({ key: material, format: 'jwk' });
@@ -74,5 +43,5 @@ export function importVerificationJwk(jwk: unknown): VerificationKey {
     refuse('the key is not a valid point');
   }
   if (!keyMatchesAlgorithm(publicKey, alg)) refuse('the key type does not match its algorithm');
-  return Object.freeze({ kid: j.kid, alg, publicKey });
+  return Object.freeze({ kid, alg, publicKey });
 }

@@ -1,15 +1,8 @@
 import type { KeyObject } from 'node:crypto';
+import type { TokenAlgorithm } from '@portcullis/protocol';
 
-/** The only JWS algorithms an app token may use (protocol §3). */
-export const TOKEN_ALGORITHMS = ['ES256', 'EdDSA'] as const;
-export type TokenAlgorithm = (typeof TOKEN_ALGORITHMS)[number];
-
-/**
- * What a kid may look like: short, and only characters that cannot steer a path, query or shell
- * (the kid only ever indexes an in-memory map, and this keeps it that way if someone logs it).
- * RFC 7638 thumbprints (43 base64url characters) fit.
- */
-export const KID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
+// The profile's constants live in @portcullis/protocol, shared with @portcullis/verify.
+export { KID_PATTERN, TOKEN_ALGORITHMS, type TokenAlgorithm } from '@portcullis/protocol';
 
 /** A public key able to verify app tokens, pinned to one algorithm and key type. */
 export interface VerificationKey {

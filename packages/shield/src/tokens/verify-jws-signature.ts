@@ -1,19 +1,8 @@
 import { type KeyObject, verify } from 'node:crypto';
+import { es256ScalarsInRange, JWS_SIGNATURE_BYTES } from '@portcullis/protocol';
 import type { TokenAlgorithm } from './types.js';
 
-/** Both ES256 (IEEE P1363 r||s) and Ed25519 signatures are exactly 64 bytes. */
-export const JWS_SIGNATURE_BYTES = 64;
-
-// Order n of the P-256 group (SEC 2 §2.4.2). r and s must lie in [1, n-1] (FIPS 186-5 §6.4.2
-// step 1). OpenSSL checks this too; checking it here as well keeps the CVE-2022-21449
-// "psychic signature" class (r = s = 0) out even if a future backend forgot.
-const P256_ORDER = Buffer.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 'hex');
-
-const ZERO = Buffer.alloc(32);
-
-function inEcdsaRange(scalar: Buffer): boolean {
-  return !scalar.equals(ZERO) && Buffer.compare(scalar, P256_ORDER) < 0;
-}
+export { JWS_SIGNATURE_BYTES } from '@portcullis/protocol';
 
 /**
  * Checks a JWS signature (RFC 7518 §3.4 ES256, RFC 8037 EdDSA/Ed25519) over `signingInput`
@@ -35,8 +24,8 @@ export function verifyJwsSignature(
   try {
     if (alg === 'ES256') {
       if (publicKey.asymmetricKeyType !== 'ec') return false;
-      const sig = Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength);
-      if (!inEcdsaRange(sig.subarray(0, 32)) || !inEcdsaRange(sig.subarray(32))) return false;
+      // r and s in [1, n-1], checked here as well as by OpenSSL (CVE-2022-21449 class).
+      if (!es256ScalarsInRange(signature)) return false;
       return verify('sha256', signingInput, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
     }
     if (publicKey.asymmetricKeyType !== 'ed25519') return false;

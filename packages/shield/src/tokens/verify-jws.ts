@@ -1,27 +1,22 @@
+import {
+  checkJwsHeader,
+  type JwsHeader,
+  type JwsHeaderRules,
+  splitCompactJws,
+  type TokenAlgorithm,
+  type TokenFailureReason,
+} from '@portcullis/protocol';
 import { decodeBase64UrlStrict } from '../encoding.js';
 import { ShieldError } from '../errors.js';
 import type { LruCache } from './create-lru-cache.js';
-import { decodeJsonObject } from './decode-json-object.js';
-import type { TokenFailureReason } from './token-failure-reasons.js';
-import {
-  KID_PATTERN,
-  type TokenAlgorithm,
-  type VerificationKey,
-  type VerificationKeySource,
-} from './types.js';
+import type { VerificationKey, VerificationKeySource } from './types.js';
 import { JWS_SIGNATURE_BYTES, verifyJwsSignature } from './verify-jws-signature.js';
 
-/** Longest token accepted, checked before any decoding (threats C-26). */
-export const MAX_TOKEN_LENGTH = 4096;
+export type { JwsHeader } from '@portcullis/protocol';
+export { MAX_TOKEN_LENGTH } from '@portcullis/protocol';
 
-const ALLOWED_HEADER_MEMBERS = new Set(['alg', 'typ', 'kid']);
-
-export interface VerifyJwsOptions {
-  /** Algorithms accepted; each key is further pinned to its own algorithm. */
-  algorithms: readonly TokenAlgorithm[];
-  /** The `typ` the header must carry, or null when the header must not carry `typ` at all. */
-  typ: string | null;
-}
+/** What the header must look like: algorithms accepted (each key is further pinned to its own) and `typ`. */
+export type VerifyJwsOptions = JwsHeaderRules;
 
 /** A compact JWS whose structure, header and signature have been checked; the payload is not judged. */
 export interface VerifiedJws {
@@ -35,33 +30,13 @@ function refuse(reason: TokenFailureReason): never {
   throw new ShieldError('token_invalid', reason);
 }
 
-/** The checked protected header of a compact JWS. */
-export interface JwsHeader {
-  alg: TokenAlgorithm;
-  kid: string;
-}
-
-/** Header check, independent of the key set: cacheable per header segment. */
+/** Header check (the shared profile of `@portcullis/protocol`), independent of the key set: cacheable per header segment. */
 function checkHeader(segment: string, options: VerifyJwsOptions): JwsHeader {
   const bytes = decodeBase64UrlStrict(segment);
   if (bytes === undefined) refuse('token_malformed');
-  const decoded = decodeJsonObject(bytes, { maxDepth: 8, integersOnly: false });
-  if (!decoded.ok) {
-    refuse(decoded.problem === 'duplicate_member' ? 'token_duplicate_member' : 'token_malformed');
-  }
-  const header = decoded.value;
-  for (const name of Object.keys(header)) {
-    if (!ALLOWED_HEADER_MEMBERS.has(name)) refuse('token_header_not_allowed');
-  }
-  const alg = header.alg;
-  if (typeof alg !== 'string' || !(options.algorithms as readonly string[]).includes(alg)) {
-    refuse('token_alg_not_allowed');
-  }
-  const typOk = options.typ === null ? !Object.hasOwn(header, 'typ') : header.typ === options.typ;
-  if (!typOk) refuse('token_typ_invalid');
-  const kid = header.kid;
-  if (typeof kid !== 'string' || !KID_PATTERN.test(kid)) refuse('token_kid_invalid');
-  return { alg: alg as TokenAlgorithm, kid };
+  const checked = checkJwsHeader(bytes, options);
+  if (!checked.ok) refuse(checked.reason);
+  return checked.header;
 }
 
 /**
@@ -88,23 +63,12 @@ export function verifyJws(
   options: VerifyJwsOptions,
   headerMemo?: LruCache<JwsHeader>,
 ): VerifiedJws {
-  if (typeof token !== 'string') refuse('token_malformed');
-  if (token.length > MAX_TOKEN_LENGTH) refuse('token_too_long');
-
-  const first = token.indexOf('.');
-  const second = first < 0 ? -1 : token.indexOf('.', first + 1);
-  if (
-    first <= 0 ||
-    second <= first + 1 ||
-    second === token.length - 1 ||
-    token.indexOf('.', second + 1) !== -1
-  ) {
-    refuse('token_malformed');
-  }
-  const headerSegment = token.slice(0, first);
+  const parts = splitCompactJws(token);
+  if (!parts.ok) refuse(parts.reason);
+  const headerSegment = parts.header;
   const remembered = headerMemo?.get(headerSegment);
-  const payload = decodeBase64UrlStrict(token.slice(first + 1, second));
-  const signature = decodeBase64UrlStrict(token.slice(second + 1));
+  const payload = decodeBase64UrlStrict(parts.payload);
+  const signature = decodeBase64UrlStrict(parts.signature);
   if (payload === undefined || signature === undefined) refuse('token_malformed');
   const header = remembered ?? checkHeader(headerSegment, options);
   const { alg, kid } = header;
@@ -114,7 +78,7 @@ export function verifyJws(
   if (key.alg !== alg) refuse('token_alg_not_allowed');
   if (signature.length !== JWS_SIGNATURE_BYTES) refuse('token_signature_malformed');
   // RFC 7515 §5.2 step 8: the signing input is the ASCII of the first two encoded segments.
-  const signingInput = Buffer.from(token.slice(0, second), 'latin1');
+  const signingInput = Buffer.from(parts.signingInput, 'latin1');
   if (!verifyJwsSignature(key.alg, key.publicKey, signingInput, signature)) refuse('token_signature_invalid');
   // Remembered only now: a header that merely looks right (a made-up kid, a forged signature)
   // must not push the real one out of the memo.

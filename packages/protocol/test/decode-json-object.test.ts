@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { decodeJsonObject, type JsonObjectLimits } from './decode-json-object.js';
+import { decodeJsonObject, type JsonObjectLimits } from '../src/decode-json-object.js';
 
 const loose: JsonObjectLimits = { maxDepth: 64, integersOnly: false };
 const strict: JsonObjectLimits = { maxDepth: 3, integersOnly: true };

@@ -13,6 +13,8 @@ export type { CheckAppTokenClaimsResult } from './check-app-token-claims.js';
 export { checkAppTokenClaims } from './check-app-token-claims.js';
 export type { CheckJwsHeaderResult, JwsHeader, JwsHeaderRules } from './check-jws-header.js';
 export { checkJwsHeader } from './check-jws-header.js';
+export type { LruCache } from './create-lru-cache.js';
+export { createLruCache } from './create-lru-cache.js';
 export type { DecodeJsonObjectResult, JsonObjectLimits, JsonObjectProblem } from './decode-json-object.js';
 export { decodeJsonObject } from './decode-json-object.js';
 export type { ErrorCode, Problem } from './error-codes.js';

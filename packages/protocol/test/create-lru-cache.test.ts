@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { createLruCache } from './create-lru-cache.js';
+import { createLruCache } from '../src/create-lru-cache.js';
 
 describe('createLruCache', () => {
   test('evicts the least recently used entry', () => {

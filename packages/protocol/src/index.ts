@@ -44,7 +44,7 @@ export {
   proofMessage,
 } from './proof.js';
 export type { ProofFailureCode } from './proof-failure-reasons.js';
-export { PROOF_FAILURE_REASONS } from './proof-failure-reasons.js';
+export { PROOF_FAILURE_REASONS, PROOF_HEADER_REFUSAL_REASONS } from './proof-failure-reasons.js';
 export { proofReplayKey } from './proof-replay-key.js';
 export type { CompactJwsSegments, SplitCompactJwsResult } from './split-compact-jws.js';
 export { splitCompactJws } from './split-compact-jws.js';

@@ -1,4 +1,5 @@
 import type { ErrorCode } from './error-codes.js';
+import type { ProofHeaderRefusal } from './proof.js';
 
 /**
  * Why a per-request proof or a token binding was refused (or let through degraded): the
@@ -235,3 +236,12 @@ export const PROOF_FAILURE_REASONS = [
 
 /** A sub-code of `PROOF_FAILURE_REASONS`. */
 export type ProofFailureCode = (typeof PROOF_FAILURE_REASONS)[number]['code'];
+
+/** The reason each `parseProofHeader` refusal is recorded under. */
+export const PROOF_HEADER_REFUSAL_REASONS: Readonly<Record<ProofHeaderRefusal, ProofFailureCode>> = Object.freeze({
+  too_long: 'proof_header_too_long',
+  malformed: 'proof_header_malformed',
+  version: 'proof_version_unsupported',
+  timestamp: 'proof_timestamp_malformed',
+  signature: 'proof_signature_not_base64url',
+});

@@ -2,7 +2,7 @@ import {
   type AppTokenClaims,
   HEADER_PROOF,
   type JsonWebKeyLike,
-  type ProofHeaderRefusal,
+  PROOF_HEADER_REFUSAL_REASONS,
   parseProofHeader,
   proofMessage,
 } from '@portcullis/protocol';
@@ -84,14 +84,6 @@ const STORE_OUTAGES: ReadonlySet<ProofFailureCode> = new Set([
   'proof_device_store_unavailable',
   'proof_replay_store_unavailable',
 ]);
-
-const HEADER_REFUSALS: Readonly<Record<ProofHeaderRefusal, ProofFailureCode>> = {
-  too_long: 'proof_header_too_long',
-  malformed: 'proof_header_malformed',
-  version: 'proof_version_unsupported',
-  timestamp: 'proof_timestamp_malformed',
-  signature: 'proof_signature_not_base64url',
-};
 
 interface RoutePlan {
   skewMs: number;
@@ -252,7 +244,7 @@ export function createProofCheck(options: ProofCheckOptions): GatewayCheck {
     if (header === undefined) refuse(context, 'proof_missing');
     if (typeof header !== 'string') refuse(context, 'proof_header_malformed');
     const parsed = parseProofHeader(header);
-    if (!parsed.ok) refuse(context, HEADER_REFUSALS[parsed.refusal]);
+    if (!parsed.ok) refuse(context, PROOF_HEADER_REFUSAL_REASONS[parsed.refusal]);
 
     // 2. Fresh: within ±skew of the arrival time (bounds included).
     const delta = parsed.timestampMs - context.now;

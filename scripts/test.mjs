@@ -44,6 +44,7 @@ if (process.env.PORTCULLIS_TEST_SKIP_STATIC !== '1') {
   step('type check', bin('tsc'), ['-p', 'tsconfig.json']);
   step('type check (protocol, no Node types)', bin('tsc'), ['-p', 'packages/protocol/tsconfig.json']);
   step('type check (client, no Node types)', bin('tsc'), ['-p', 'packages/client/tsconfig.json']);
+  step('type check (verify core, no Node types)', bin('tsc'), ['-p', 'packages/verify/tsconfig.json']);
   step('type check (client scripts)', bin('tsc'), ['-p', 'packages/client/scripts/tsconfig.json']);
   step('type check (admin console, DOM)', bin('tsc'), ['-p', 'packages/shield/console/tsconfig.json']);
   step('type check (React Native example)', bin('tsc'), ['-p', 'examples/react-native/tsconfig.json']);

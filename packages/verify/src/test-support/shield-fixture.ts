@@ -22,14 +22,21 @@ export const APPLE_APP_ID = 'ABCDE12345.com.example.shop';
 export interface MintedDevice {
   platform: 'ios' | 'android';
   token: string;
-  /** The Portcullis-Proof value for one request. */
+  /** The Portcullis-Proof value for one request (signed over `token`, by default the device's first token). */
   proof(request: {
     method: string;
     target: string;
     body?: Uint8Array;
     authorization?: string;
     timestampMs?: number;
+    token?: string;
   }): string;
+}
+
+/** An Android device can also refresh its token by assertion. */
+export interface MintedAndroidDevice extends MintedDevice {
+  /** A fresh token by assertion (/v1/assert); with `bindTo`, bound to that Authorization value (`ath`). */
+  refresh(bindTo?: string): Promise<string>;
 }
 
 export interface ShieldFixture {
@@ -38,7 +45,7 @@ export interface ShieldFixture {
   jwksUrl: string;
   /** A token from the debug credential: level debug, no device key. */
   debugToken(): Promise<string>;
-  androidDevice(): Promise<MintedDevice>;
+  androidDevice(): Promise<MintedAndroidDevice>;
   iosDevice(): Promise<MintedDevice>;
   close(): Promise<void>;
 }
@@ -69,8 +76,15 @@ export async function startShieldFixture(
   let evidenceChallenge = '';
 
   function proofFor(token: string, sign: (message: string) => Uint8Array): MintedDevice['proof'] {
-    return ({ method, target, body = new Uint8Array(0), authorization, timestampMs = Date.now() }) => {
-      const message = proofMessage({ method, target, body, timestampMs, token, authorization });
+    return ({
+      method,
+      target,
+      body = new Uint8Array(0),
+      authorization,
+      timestampMs = Date.now(),
+      token: signed = token,
+    }) => {
+      const message = proofMessage({ method, target, body, timestampMs, token: signed, authorization });
       return formatProofHeader(timestampMs, sign(message));
     };
   }
@@ -96,6 +110,22 @@ export async function startShieldFixture(
       return {
         platform: 'android',
         token,
+        async refresh(bindTo) {
+          const value = await challenge();
+          const response = await live.post(
+            '/v1/assert',
+            {
+              appId: 'shop',
+              challenge: value,
+              keyId: device.keyId,
+              assertion: Buffer.from(device.sign(new TextEncoder().encode(value))).toString('base64'),
+              ...(bindTo === undefined ? {} : { bindAuthorization: true }),
+            },
+            bindTo === undefined ? {} : { authorization: bindTo },
+          );
+          if (response.status !== 200) throw new Error(`assert: ${response.text}`);
+          return response.body['token'] as string;
+        },
         proof: proofFor(token, (message) => device.sign(new TextEncoder().encode(message))),
       };
     },

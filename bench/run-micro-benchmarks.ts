@@ -3,6 +3,7 @@ import { benchApple } from './micro/bench-apple.js';
 import { benchLimits } from './micro/bench-limits.js';
 import { benchProofs } from './micro/bench-proofs.js';
 import { benchTokens } from './micro/bench-tokens.js';
+import { benchVerify } from './micro/bench-verify.js';
 import type { BenchSettings } from './types.js';
 
 type Figures = Record<string, number | null>;
@@ -10,7 +11,8 @@ type Figures = Record<string, number | null>;
 /**
  * Runs each package's micro-benchmark once, in this process, after every server has stopped:
  * token verification (bare ES256 verify, cache miss, cache hit), App Attest and Android
- * attestation and assertion, per-request proofs and limit checks. An iteration count of 0 skips
+ * attestation and assertion, per-request proofs, limit checks, and the backend verifier
+ * (@portcullis/verify) beside the shield's own, cache miss and hit. An iteration count of 0 skips
  * one; a benchmark that throws is reported as `{ failed: null }` and logged, not fatal.
  */
 export async function runMicroBenchmarks(
@@ -24,6 +26,7 @@ export async function runMicroBenchmarks(
     ['limits', iterations.limits, benchLimits],
     ['apple', iterations.apple, benchApple],
     ['android', iterations.android, benchAndroid],
+    ['verify', iterations.verify, benchVerify],
   ];
   for (const [name, n, run] of steps) {
     if (n <= 0) continue;

@@ -63,7 +63,15 @@ export interface BenchSettings {
   /** Distinct tokens per flood phase, and phases. */
   flood: { tokensPerPhase: number; phases: number; invalidPerPhase: number; distinctIps: number };
   /** Iterations handed to each micro-benchmark. */
-  micro: { tokens: number; apple: number; android: number; proofs: number; limits: number } | null;
+  micro: {
+    tokens: number;
+    apple: number;
+    android: number;
+    proofs: number;
+    limits: number;
+    /** @portcullis/verify against the shield's verifier, cache miss and hit. */
+    verify: number;
+  } | null;
   /** The scanner benchmark: size of the generated APK and measured scans of it, or null to skip. */
   scanner: { apkMb: number; rounds: number } | null;
   /** Run the scanner benchmark alone (no servers, flood or micro-benchmarks). */

@@ -365,6 +365,38 @@ describe('replay stores', () => {
   });
 });
 
+test('onRefused hears every refusal (reason, method, path without the query), and a throwing observer changes nothing', async () => {
+  const heard: string[] = [];
+  const verifier = verifierWith({
+    onRefused: (error, request) => heard.push(`${error.reason} ${request.method} ${request.path}`),
+  });
+  const route = verifier.route({ proof: true });
+  assert.equal(
+    reason(await route.verify(request({}, { target: '/pay?card=4242' }))),
+    'token_missing/token_missing',
+  );
+  assert.equal(reason(await route.verify(signed(android, { target: '/pay?cart=7' }))), 'ok');
+  assert.equal(
+    reason(await verifier.route({ proof: true, maxBodyBytes: 2 }).verify(signed(android))),
+    'payload_too_large/body_too_large',
+  );
+  const sent = signed(android, { body: '{"again":1}' });
+  await route.verify(sent);
+  assert.equal(reason(await route.verify(sent)), 'proof_replayed/proof_replayed');
+  assert.deepEqual(heard, [
+    'token_missing POST /pay',
+    'body_too_large POST /pay',
+    'proof_replayed POST /pay',
+  ]);
+  const throwing = verifierWith({
+    onRefused: () => {
+      throw new Error('observer failed');
+    },
+  }).route();
+  assert.equal(reason(await throwing.verify(request({}))), 'token_missing/token_missing');
+  assert.throws(() => verifierWith({ onRefused: 'log' as never }), /onRefused must be a function/);
+});
+
 test('createVerifier: options are checked when it is built', () => {
   const base = { jwksUrl: shield.jwksUrl, issuer: ISSUER, audiences: [AUDIENCE] };
   assert.ok(createVerifier(base));

@@ -56,6 +56,12 @@ export interface VerifierOptions extends Omit<AppTokenVerifierOptions, 'keys'> {
   fetch?: typeof fetch;
   /** Turns on per-request proofs for routes with `proof: true`. */
   proofs?: ProofOptions;
+  /**
+   * Told about every refused request (the response says only the code: log `error.reason`, and
+   * `error.cause` for `verifier_failed`). The path comes without its query. Must not throw; a
+   * throw is ignored.
+   */
+  onRefused?(error: VerificationError, request: { method: string; path: string }): void;
 }
 
 /** A request that passed every check of its route. */
@@ -207,7 +213,17 @@ function checkProofOptions(proofs: ProofOptions | undefined): Required<ProofOpti
 export function createVerifier(options: VerifierOptions): Verifier {
   if (typeof options !== 'object' || options === null)
     throw new TypeError('createVerifier: options must be an object');
-  const { jwksUrl, keys: givenKeys, fetch: fetchImpl, proofs: proofOptions, ...tokenOptions } = options;
+  const {
+    jwksUrl,
+    keys: givenKeys,
+    fetch: fetchImpl,
+    proofs: proofOptions,
+    onRefused,
+    ...tokenOptions
+  } = options;
+  if (onRefused !== undefined && typeof onRefused !== 'function') {
+    throw new TypeError('createVerifier: onRefused must be a function');
+  }
   if ((jwksUrl === undefined) === (givenKeys === undefined)) {
     throw new TypeError('createVerifier: pass exactly one of jwksUrl and keys');
   }
@@ -256,7 +272,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const skewMs = 1000 * (compiled.proofSkewSeconds ?? proofs?.skewSeconds ?? DEFAULT_SKEW_SECONDS);
     const pending = new WeakMap<VerifiedAppRequest, PendingProof>();
 
-    async function checkHead(head: AppRequestHead): Promise<RequestVerification> {
+    function reported(result: RequestVerification, method: string, target: string): RequestVerification {
+      if (result.ok || onRefused === undefined) return result;
+      try {
+        const query = target.indexOf('?');
+        onRefused(result.error, { method, path: query < 0 ? target : target.slice(0, query) });
+      } catch {
+        // An observer must not decide the request.
+      }
+      return result;
+    }
+
+    async function admit(head: AppRequestHead): Promise<RequestVerification> {
       const arrival = clock.now();
       // 1. One token, one proof, one Authorization.
       const token = single(head, HEADER_TOKEN, true);
@@ -327,6 +354,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
       const proof = pending.get(request);
       if (proof === undefined) throw new TypeError('checkBody: pass the request checkHead admitted');
       pending.delete(request);
+      return reported(await checkProof(request, proof, body, proofs.replay), proof.method, proof.target);
+    }
+
+    async function checkProof(
+      request: VerifiedAppRequest,
+      proof: PendingProof,
+      body: Uint8Array,
+      replay: ReplayStore,
+    ): Promise<RequestVerification> {
       // 5. The signature over the message rebuilt from the request as received.
       let message: string;
       try {
@@ -353,7 +389,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       // 6. Only a verified proof is recorded; a second use of the same message is a replay.
       let first: boolean;
       try {
-        first = await proofs.replay.firstSeen(
+        first = await replay.firstSeen(
           proofReplayKey(proof.deviceKid, utf8.encode(message)),
           proof.replayTtlMs,
           clock.now(),
@@ -365,11 +401,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
       return { ok: true, request: { ...request, proofCounter: signed.counter } };
     }
 
+    async function checkHead(head: AppRequestHead): Promise<RequestVerification> {
+      return reported(await admit(head), head.method, head.target);
+    }
+
     async function verify(request: AppRequest): Promise<RequestVerification> {
       const head = await checkHead(request);
       if (!head.ok || !compiled.proof) return head;
       const body = await request.body(compiled.maxBodyBytes);
-      if (body === null) return refuse('payload_too_large', 'body_too_large');
+      if (body === null)
+        return reported(refuse('payload_too_large', 'body_too_large'), request.method, request.target);
       return checkBody(head.request, body);
     }
 

@@ -33,7 +33,8 @@ export {
   type Verifier,
   type VerifierOptions,
 } from './create-verifier.js';
-export type { KeySource, WebVerificationKey } from './key-source.js';
+export { fetchAppRequest } from './fetch-request.js';
+export type { KeySource, WebCryptoKey, WebVerificationKey } from './key-source.js';
 export { KeysUnavailableError } from './keys-unavailable-error.js';
 export { readStreamLimited } from './read-stream-limited.js';
 export { type RefusalResponse, refusalResponse } from './refusal-response.js';

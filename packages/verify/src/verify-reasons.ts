@@ -73,7 +73,7 @@ export const VERIFY_REASONS = [
     clientCode: 'internal_error',
     meaning:
       'Something unexpected failed inside the verifier (a crypto call or a replay store threw something unknown).',
-    fix: 'Look at the error passed to your framework or logged by the adapter; fix the cause.',
+    fix: "Log refusals with the verifier's onRefused option: error.cause holds what failed.",
   },
 ] as const satisfies readonly { code: string; clientCode: ErrorCode; meaning: string; fix: string }[];
 

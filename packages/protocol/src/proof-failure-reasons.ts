@@ -238,10 +238,11 @@ export const PROOF_FAILURE_REASONS = [
 export type ProofFailureCode = (typeof PROOF_FAILURE_REASONS)[number]['code'];
 
 /** The reason each `parseProofHeader` refusal is recorded under. */
-export const PROOF_HEADER_REFUSAL_REASONS: Readonly<Record<ProofHeaderRefusal, ProofFailureCode>> = Object.freeze({
-  too_long: 'proof_header_too_long',
-  malformed: 'proof_header_malformed',
-  version: 'proof_version_unsupported',
-  timestamp: 'proof_timestamp_malformed',
-  signature: 'proof_signature_not_base64url',
-});
+export const PROOF_HEADER_REFUSAL_REASONS: Readonly<Record<ProofHeaderRefusal, ProofFailureCode>> =
+  Object.freeze({
+    too_long: 'proof_header_too_long',
+    malformed: 'proof_header_malformed',
+    version: 'proof_version_unsupported',
+    timestamp: 'proof_timestamp_malformed',
+    signature: 'proof_signature_not_base64url',
+  });

@@ -1,18 +1,16 @@
+import { APP_TOKEN_TYP, type AppTokenClaims, decodeBase64 } from '@portcullis/protocol';
 import {
-  APP_TOKEN_TYP,
-  type AppTokenClaims,
   type AppTokenPolicyOptions,
   appTokenPolicy,
   checkAppTokenClaims,
   checkJwsHeader,
   createLruCache,
-  decodeBase64,
   JWS_SIGNATURE_BYTES,
   type JwsHeader,
   splitCompactJws,
   type TokenFailureReason,
   tokenFailureCode,
-} from '@portcullis/protocol';
+} from '@portcullis/protocol/verification';
 import { type Clock, systemClock } from './clock.js';
 import type { KeySource, WebVerificationKey } from './key-source.js';
 import { KeysUnavailableError } from './keys-unavailable-error.js';
@@ -84,7 +82,7 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 
 /**
  * Builds an app-token verifier for a backend: the shield's strict JWS profile and claim checks
- * (the same code, from `@portcullis/protocol`), with Web Crypto for signatures, so it runs on
+ * (the same code, from `@portcullis/protocol/verification`), with Web Crypto for signatures, so it runs on
  * Node, Cloudflare Workers, Deno and AWS Lambda. Checks, cheapest first: at most 4096 characters,
  * three non-empty segments, canonical base64url, a header of only `alg`, `typ: app+jwt` and a
  * well-formed `kid`; the key by kid from `keys` (pinned to its algorithm); a 64-byte signature

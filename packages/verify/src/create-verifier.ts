@@ -1,18 +1,20 @@
 import {
   type AppTokenClaims,
   authorizationBindingHash,
-  createLruCache,
   type ErrorCode,
   HEADER_PROOF,
   HEADER_TOKEN,
   meetsLevel,
+  parseProofHeader,
+  proofMessage,
+} from '@portcullis/protocol';
+import {
+  createLruCache,
   PROOF_FAILURE_REASONS,
   PROOF_HEADER_REFUSAL_REASONS,
   type ProofFailureCode,
-  parseProofHeader,
-  proofMessage,
   proofReplayKey,
-} from '@portcullis/protocol';
+} from '@portcullis/protocol/verification';
 import type { AppRequest, AppRequestHead } from './app-request.js';
 import { systemClock } from './clock.js';
 import {

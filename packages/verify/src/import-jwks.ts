@@ -1,4 +1,4 @@
-import { parseVerificationJwk } from '@portcullis/protocol';
+import { parseVerificationJwk } from '@portcullis/protocol/verification';
 import type { WebCryptoKey, WebVerificationKey } from './key-source.js';
 
 /** Most keys a JWKS may hold: a shield publishes two or three (next, active, retiring). */

@@ -1,4 +1,4 @@
-import type { TokenAlgorithm } from '@portcullis/protocol';
+import type { TokenAlgorithm } from '@portcullis/protocol/verification';
 
 /**
  * A Web Crypto key, named through the global `crypto` so the same code type-checks against the

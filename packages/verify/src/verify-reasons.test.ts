@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { ERROR_CODES, PROOF_FAILURE_REASONS, TOKEN_FAILURE_REASONS } from '@portcullis/protocol';
+import { ERROR_CODES } from '@portcullis/protocol';
+import { PROOF_FAILURE_REASONS, TOKEN_FAILURE_REASONS } from '@portcullis/protocol/verification';
 import { VERIFY_REASONS } from './verify-reasons.js';
 
 const DOC = new URL('../../../docs/verify.md', import.meta.url);

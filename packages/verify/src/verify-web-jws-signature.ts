@@ -1,4 +1,4 @@
-import { es256ScalarsInRange, JWS_SIGNATURE_BYTES } from '@portcullis/protocol';
+import { es256ScalarsInRange, JWS_SIGNATURE_BYTES } from '@portcullis/protocol/verification';
 import type { WebVerificationKey } from './key-source.js';
 
 const ECDSA_SHA256 = Object.freeze({ name: 'ECDSA', hash: 'SHA-256' });

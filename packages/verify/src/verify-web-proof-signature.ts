@@ -1,6 +1,6 @@
 import { decodeCBOR } from '@levischuck/tiny-cbor';
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { ProofFailureCode } from '@portcullis/protocol';
+import type { ProofFailureCode } from '@portcullis/protocol/verification';
 import { derEcdsaToP1363 } from './der-ecdsa-to-p1363.js';
 import type { WebCryptoKey } from './key-source.js';
 

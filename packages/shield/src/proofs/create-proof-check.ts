@@ -2,10 +2,10 @@ import {
   type AppTokenClaims,
   HEADER_PROOF,
   type JsonWebKeyLike,
-  PROOF_HEADER_REFUSAL_REASONS,
   parseProofHeader,
   proofMessage,
 } from '@portcullis/protocol';
+import { PROOF_HEADER_REFUSAL_REASONS } from '@portcullis/protocol/verification';
 import { sha256 } from '../encoding.js';
 import type { GatewayCheck, GatewayCheckContext } from '../gateway/types.js';
 import {

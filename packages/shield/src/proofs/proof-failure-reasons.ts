@@ -1,2 +1,2 @@
 // The proof and binding refusal reasons live in @portcullis/protocol, shared with @portcullis/verify.
-export { PROOF_FAILURE_REASONS, type ProofFailureCode } from '@portcullis/protocol';
+export { PROOF_FAILURE_REASONS, type ProofFailureCode } from '@portcullis/protocol/verification';

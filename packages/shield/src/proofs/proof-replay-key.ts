@@ -1,4 +1,4 @@
-import { proofReplayKey as sharedProofReplayKey } from '@portcullis/protocol';
+import { proofReplayKey as sharedProofReplayKey } from '@portcullis/protocol/verification';
 import { sha256 } from '../encoding.js';
 
 /**

@@ -1,13 +1,12 @@
 import { hash } from 'node:crypto';
+import { APP_TOKEN_TYP, type AppTokenClaims } from '@portcullis/protocol';
 import {
-  APP_TOKEN_TYP,
-  type AppTokenClaims,
   type AppTokenPolicyOptions,
   appTokenPolicy,
   checkAppTokenClaims,
   MAX_TOKEN_LENGTH,
   type TokenFailureReason,
-} from '@portcullis/protocol';
+} from '@portcullis/protocol/verification';
 import type { Clock } from '../clock.js';
 import { ShieldError } from '../errors.js';
 import { createLruCache } from './create-lru-cache.js';
@@ -15,7 +14,7 @@ import type { VerificationKey, VerificationKeySource } from './types.js';
 import { type JwsHeader, verifyJws } from './verify-jws.js';
 
 /**
- * The shared token policy of `@portcullis/protocol` (`issuer`, `audiences`, `clockToleranceSeconds`
+ * The shared token policy of `@portcullis/protocol/verification` (`issuer`, `audiences`, `clockToleranceSeconds`
  * (default 30, at most 60), `maxLifetimeSeconds`, `algorithms`, `allowDev`), plus where the keys
  * and the time come from and the cache size.
  */
@@ -58,7 +57,7 @@ function refuse(reason: TokenFailureReason): never {
  * Builds the app-token verifier (protocol §3, docs/threat-model.md §C). Structure, header and signature are
  * checked by {@link verifyJws} with node:crypto (no jose on the hot path: measured 3-4x slower
  * for ES256, see docs/tokens.md); then every claim of the closed claim set is checked by
- * `checkAppTokenClaims` (`@portcullis/protocol`, the same code `@portcullis/verify` runs): exact
+ * `checkAppTokenClaims` (`@portcullis/protocol/verification`, the same code `@portcullis/verify` runs): exact
  * `iss`, `aud` entries all served here, integer `iat`/`exp`/`nbf` with a bounded tolerance,
  * `exp - iat` at most `maxLifetimeSeconds`, `jti`, `plt`, `lvl`, `cnf`, `dev`, `ath`.
  * Verified claims are cached (bounded LRU keyed by SHA-256 of the token) until they expire;

@@ -4,4 +4,4 @@ export {
   decodeJsonObject,
   type JsonObjectLimits,
   type JsonObjectProblem,
-} from '@portcullis/protocol';
+} from '@portcullis/protocol/verification';

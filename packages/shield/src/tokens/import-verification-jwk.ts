@@ -1,5 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { parseVerificationJwk } from '@portcullis/protocol';
+import { parseVerificationJwk } from '@portcullis/protocol/verification';
 import { ShieldError } from '../errors.js';
 import type { TokenAlgorithm, VerificationKey } from './types.js';
 

@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
-import type { TokenAlgorithm } from '@portcullis/protocol';
+import type { TokenAlgorithm } from '@portcullis/protocol/verification';
 
 // The profile's constants live in @portcullis/protocol, shared with @portcullis/verify.
-export { KID_PATTERN, TOKEN_ALGORITHMS, type TokenAlgorithm } from '@portcullis/protocol';
+export { KID_PATTERN, TOKEN_ALGORITHMS, type TokenAlgorithm } from '@portcullis/protocol/verification';
 
 /** A public key able to verify app tokens, pinned to one algorithm and key type. */
 export interface VerificationKey {

@@ -1,8 +1,8 @@
 import { type KeyObject, verify } from 'node:crypto';
-import { es256ScalarsInRange, JWS_SIGNATURE_BYTES } from '@portcullis/protocol';
+import { es256ScalarsInRange, JWS_SIGNATURE_BYTES } from '@portcullis/protocol/verification';
 import type { TokenAlgorithm } from './types.js';
 
-export { JWS_SIGNATURE_BYTES } from '@portcullis/protocol';
+export { JWS_SIGNATURE_BYTES } from '@portcullis/protocol/verification';
 
 /**
  * Checks a JWS signature (RFC 7518 §3.4 ES256, RFC 8037 EdDSA/Ed25519) over `signingInput`

@@ -5,15 +5,15 @@ import {
   splitCompactJws,
   type TokenAlgorithm,
   type TokenFailureReason,
-} from '@portcullis/protocol';
+} from '@portcullis/protocol/verification';
 import { decodeBase64UrlStrict } from '../encoding.js';
 import { ShieldError } from '../errors.js';
 import type { LruCache } from './create-lru-cache.js';
 import type { VerificationKey, VerificationKeySource } from './types.js';
 import { JWS_SIGNATURE_BYTES, verifyJwsSignature } from './verify-jws-signature.js';
 
-export type { JwsHeader } from '@portcullis/protocol';
-export { MAX_TOKEN_LENGTH } from '@portcullis/protocol';
+export type { JwsHeader } from '@portcullis/protocol/verification';
+export { MAX_TOKEN_LENGTH } from '@portcullis/protocol/verification';
 
 /** What the header must look like: algorithms accepted (each key is further pinned to its own) and `typ`. */
 export type VerifyJwsOptions = JwsHeaderRules;

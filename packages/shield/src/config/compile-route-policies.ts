@@ -1,4 +1,5 @@
 import { type AssuranceLevel, meetsLevel } from '@portcullis/protocol';
+import { defaultMinLevel } from '@portcullis/protocol/verification';
 import { deepFreeze } from './deep-freeze.js';
 import { parseSecretTemplate } from './parse-secret-template.js';
 import type { Config, RouteConfig } from './schema.js';
@@ -142,10 +143,9 @@ export function defaultIdentityHeaders(
   return route.public ? ['client-address'] : [...IDENTITY_HEADER_KINDS];
 }
 
-/** The level a token route admits when it names none: only attested levels in production. */
-export function defaultMinLevel(mode: Config['mode']): AssuranceLevel {
-  return mode === 'production' ? 'basic' : 'debug';
-}
+// The level a token route admits when it names none (only attested levels in production) is
+// decided in @portcullis/protocol, so a backend verifier (@portcullis/verify) applies the same rule.
+export { defaultMinLevel };
 
 function secretNames(template: string): string[] {
   return (parseSecretTemplate(template) ?? []).flatMap((part) => (part.type === 'secret' ? [part.name] : []));

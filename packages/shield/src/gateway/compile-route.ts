@@ -1,4 +1,5 @@
 import { ASSURANCE_LEVELS, type AssuranceLevel } from '@portcullis/protocol';
+import type { RouteTokenRule } from '@portcullis/protocol/verification';
 import { canonicalizePath } from './canonicalize-path.js';
 import { type CompiledInjectTemplate, compileInjectTemplate } from './compile-inject-template.js';
 import { isShieldOwnedRequestHeader } from './request-header-policy.js';
@@ -19,8 +20,8 @@ export interface CompiledInjection {
   readonly template: CompiledInjectTemplate;
 }
 
-/** A RouteSpec checked once and turned into what the hot path needs. */
-export interface CompiledRoute {
+/** A RouteSpec checked once and turned into what the hot path needs (its token rule included). */
+export interface CompiledRoute extends RouteTokenRule {
   readonly spec: RouteSpec;
   readonly id: string;
   /** `scheme://host[:port]` of the upstream. */

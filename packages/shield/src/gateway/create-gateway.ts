@@ -1,12 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import {
-  type AppTokenClaims,
-  ERROR_CODES,
-  type ErrorCode,
-  HEADER_REQUEST_ID,
-  meetsLevel,
-} from '@portcullis/protocol';
+import { type AppTokenClaims, ERROR_CODES, type ErrorCode, HEADER_REQUEST_ID } from '@portcullis/protocol';
+import { checkRouteToken } from '@portcullis/protocol/verification';
 import { isShieldError, type ShieldError } from '../errors.js';
 import { sendProblem } from '../server/problem.js';
 import { type AuditDecision, type AuditRecord, StoreUnavailableError } from '../stores/ports.js';
@@ -531,20 +526,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     ex.claims = claims;
     const kid = claims.cnf?.kid;
     if (typeof kid === 'string') ex.deviceIdHash = identifiers.audit(kid);
-    if (route.minLevel !== null && !meetsLevel(claims.lvl, route.minLevel))
-      return { ok: false, reason: 'level_below_minimum' };
-    if (route.apps !== null && !route.apps.has(claims.sub)) return { ok: false, reason: 'app_not_allowed' };
-    if (route.audiences !== null) {
-      const named = route.audiences;
-      if (!claims.aud.some((audience) => named.has(audience)))
-        return { ok: false, reason: 'audience_not_accepted' };
-    } else if (appAudiences !== null && claims.lvl === 'debug') {
-      // A debug credential's scope narrows its tokens' aud; a route naming no audiences takes
-      // only tokens that carry every audience of their app, so the scope holds here too.
-      const full = appAudiences.get(claims.sub);
-      if (full === undefined || full.some((audience) => !claims.aud.includes(audience)))
-        return { ok: false, reason: 'audience_scope_narrowed' };
-    }
+    // Level, app and audience (a debug credential's scope included): the rule @portcullis/verify
+    // applies too, decided in one place.
+    const refusal = checkRouteToken(claims, route, appAudiences);
+    if (refusal !== null) return { ok: false, reason: refusal };
     return { ok: true, claims, token };
   }
 

@@ -36,15 +36,24 @@ before(async () => {
 });
 after(() => shield.close());
 
-function verifierWith(overrides: Partial<VerifierOptions> = {}): Verifier {
-  return createVerifier({
+/** The test verifier, with `overrides` and without the options named in `omit` (their defaults apply). */
+function verifierWith(
+  overrides: Partial<VerifierOptions> = {},
+  omit: readonly (keyof VerifierOptions)[] = [],
+): Verifier {
+  const options: VerifierOptions = {
     jwksUrl: shield.jwksUrl,
     issuer: ISSUER,
     audiences: [AUDIENCE, 'other-api'],
+    // As the fixture shield: development mode (test-kit roots, debug tokens on every route).
     allowDev: true,
+    mode: 'development',
+    appAudiences: { shop: [AUDIENCE], other: ['other-api'] },
     proofs: { replay: createMemoryReplayStore(), appleAppIds: { shop: [APPLE_APP_ID] } },
     ...overrides,
-  });
+  };
+  for (const name of omit) delete options[name];
+  return createVerifier(options);
 }
 
 /** A request as an adapter would hand it over. */
@@ -85,7 +94,7 @@ function signed(
 }
 
 describe('route requirements', () => {
-  test('level, apps and audience', async () => {
+  test('level, apps and audiences', async () => {
     const verifier = verifierWith();
     const cases: [Parameters<Verifier['route']>[0], string, string, string][] = [
       [{}, debug, 'ok', 'a valid token'],
@@ -93,13 +102,69 @@ describe('route requirements', () => {
       [{ level: 'hardware' }, android.token, 'ok', 'hardware meets hardware'],
       [{ apps: ['other'] }, debug, 'app_forbidden/app_not_allowed', 'another app'],
       [{ apps: ['other', 'shop'] }, debug, 'ok', 'an admitted app'],
-      [{ audience: 'other-api' }, debug, 'app_forbidden/audience_not_allowed', 'a token for another API'],
-      [{ audience: AUDIENCE }, debug, 'ok', 'the right audience'],
+      [
+        { audiences: ['other-api'] },
+        debug,
+        'audience_forbidden/audience_not_accepted',
+        'a token for another API',
+      ],
+      [{ audiences: [AUDIENCE] }, debug, 'ok', 'the right audience'],
+      [{ audiences: ['other-api', AUDIENCE] }, debug, 'ok', 'one of the audiences'],
     ];
     for (const [requirements, token, expected, what] of cases) {
       const result = await verifier.route(requirements).verify(request({ 'portcullis-token': token }));
       assert.equal(reason(result), expected, what);
     }
+  });
+
+  test('production (the default mode): a route that names no level refuses debug tokens', async () => {
+    const verifier = verifierWith({}, ['mode']);
+    const open = verifier.route();
+    assert.equal(open.tokenRule.minLevel, 'basic');
+    assert.equal(
+      reason(await open.verify(request({ 'portcullis-token': debug }))),
+      'level_insufficient/level_below_minimum',
+    );
+    assert.equal(reason(await open.verify(request({ 'portcullis-token': android.token }))), 'ok');
+    const ci = verifier.route({ level: 'debug' });
+    assert.equal(ci.tokenRule.minLevel, 'debug');
+    assert.equal(reason(await ci.verify(request({ 'portcullis-token': debug }))), 'ok', 'written out');
+    assert.equal(verifierWith().route().tokenRule.minLevel, 'debug', 'development admits every level');
+  });
+
+  test('a route that names no audiences holds a debug token to every audience of its app', async () => {
+    // Without appAudiences every app is taken to have all of the verifier's audiences: the debug
+    // token of shop (aud shop-api) lacks other-api, so only routes that name its audience take it.
+    const guarded = verifierWith({}, ['appAudiences']);
+    assert.equal(
+      reason(await guarded.route().verify(request({ 'portcullis-token': debug }))),
+      'audience_forbidden/audience_scope_narrowed',
+    );
+    assert.equal(
+      reason(await guarded.route({ audiences: [AUDIENCE] }).verify(request({ 'portcullis-token': debug }))),
+      'ok',
+    );
+    assert.equal(
+      reason(await guarded.route().verify(request({ 'portcullis-token': android.token }))),
+      'ok',
+      'attested tokens carry no debug scope',
+    );
+    // With the app's audiences named, its full debug token passes; an app not listed does not.
+    assert.equal(
+      reason(
+        await verifierWith()
+          .route()
+          .verify(request({ 'portcullis-token': debug })),
+      ),
+      'ok',
+    );
+    const otherOnly = verifierWith({ appAudiences: { other: ['other-api'] } });
+    assert.equal(
+      reason(await otherOnly.route().verify(request({ 'portcullis-token': debug }))),
+      'audience_forbidden/audience_scope_narrowed',
+    );
+    const single = verifierWith({ audiences: [AUDIENCE] }, ['appAudiences']);
+    assert.equal(reason(await single.route().verify(request({ 'portcullis-token': debug }))), 'ok');
   });
 
   test('one token, one proof, one Authorization', async () => {
@@ -172,7 +237,11 @@ describe('route requirements', () => {
 
   test('requirements that do not fit the verifier are refused when the route is built', () => {
     const verifier = verifierWith();
-    assert.throws(() => verifier.route({ audience: 'theirs' }), /not one of the verifier's audiences/);
+    assert.throws(
+      () => verifier.route({ audiences: [AUDIENCE, 'theirs'] }),
+      /audience theirs is not one of the verifier's audiences/,
+    );
+    assert.throws(() => verifier.route({ audiences: [] }), /audiences must be a non-empty array/);
     assert.throws(
       () => verifier.route({ proofSkewSeconds: 10 }),
       /proofSkewSeconds is set but proof is not true/,
@@ -415,4 +484,11 @@ test('createVerifier: options are checked when it is built', () => {
     /skewSeconds/,
   );
   assert.throws(() => createVerifier({ ...base, audiences: [] }), /audiences/);
+  assert.throws(() => createVerifier({ ...base, mode: 'staging' as never }), /mode must be/);
+  assert.throws(
+    () => createVerifier({ ...base, appAudiences: { shop: ['other-api'] } }),
+    /appAudiences.shop must be a non-empty list of the verifier's audiences/,
+  );
+  assert.throws(() => createVerifier({ ...base, appAudiences: { shop: [] } }), /appAudiences.shop/);
+  assert.throws(() => createVerifier({ ...base, appAudiences: [] as never }), /appAudiences must map/);
 });

@@ -4,16 +4,21 @@ import {
   type ErrorCode,
   HEADER_PROOF,
   HEADER_TOKEN,
-  meetsLevel,
   parseProofHeader,
   proofMessage,
 } from '@portcullis/protocol';
 import {
+  type AppAudiences,
+  checkRouteToken,
   createLruCache,
+  type DeploymentMode,
+  defaultMinLevel,
   PROOF_FAILURE_REASONS,
   PROOF_HEADER_REFUSAL_REASONS,
   type ProofFailureCode,
   proofReplayKey,
+  ROUTE_TOKEN_REFUSALS,
+  type RouteTokenRule,
 } from '@portcullis/protocol/verification';
 import type { AppRequest, AppRequestHead } from './app-request.js';
 import { systemClock } from './clock.js';
@@ -59,6 +64,20 @@ export interface VerifierOptions extends Omit<AppTokenVerifierOptions, 'keys'> {
   /** Turns on per-request proofs for routes with `proof: true`. */
   proofs?: ProofOptions;
   /**
+   * The shield's `mode`, for routes that name no `level`. `production` (default): they admit
+   * `basic` and up, so a debug token passes only where a route writes `level: 'debug'`.
+   * `development`: they admit every level, debug tokens too.
+   */
+  mode?: DeploymentMode;
+  /**
+   * Every audience of each app, as in the shield's `apps.<app>.audiences` (each one of
+   * `audiences`). On a route that names no `audiences`, a debug token must carry every audience
+   * of its app: a debug credential's `scope` narrows its tokens, and the scope holds on every
+   * route, as on the shield; a debug token of an app not listed is refused. Default: every app
+   * is taken to have all of `audiences`, so a debug token there must carry each of them.
+   */
+  appAudiences?: Readonly<Record<string, readonly string[]>>;
+  /**
    * Told about every refused request (the response says only the code: log `error.reason`, and
    * `error.cause` for `verifier_failed`). The path comes without its query. Must not throw; a
    * throw is ignored.
@@ -84,6 +103,11 @@ export type RequestVerification =
 /** The checks of one route, built once. */
 export interface RouteVerifier {
   readonly requirements: CompiledRouteRequirements;
+  /**
+   * What the route admits of a token, its defaults written out: `minLevel` is the route's
+   * `level` or the verifier `mode`'s default (`basic` in production).
+   */
+  readonly tokenRule: RouteTokenRule;
   /** True on proof routes: the body must be read (at most `requirements.maxBodyBytes`) and passed to {@link checkBody}. */
   readonly needsBody: boolean;
   /** Every check (reading the body on proof routes). Never rejects except when `request.body()` does. */
@@ -194,10 +218,41 @@ function checkProofOptions(proofs: ProofOptions | undefined): Required<ProofOpti
   return { replay: proofs.replay, skewSeconds: skew, appleAppIds: Object.freeze({ ...appleAppIds }) };
 }
 
+function checkMode(mode: unknown): DeploymentMode {
+  if (mode === undefined) return 'production';
+  if (mode !== 'production' && mode !== 'development') {
+    throw new TypeError("createVerifier: mode must be 'production' or 'development'");
+  }
+  return mode;
+}
+
+/** The audiences of each app, each one the verifier serves; by default every app has them all. */
+function checkAppAudiences(given: unknown, served: readonly string[]): AppAudiences {
+  if (given === undefined) return { get: () => served };
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw new TypeError('createVerifier: appAudiences must map app ids to audience lists');
+  }
+  const byApp = new Map<string, readonly string[]>();
+  for (const [app, list] of Object.entries(given)) {
+    if (
+      !Array.isArray(list) ||
+      list.length === 0 ||
+      !list.every((audience) => typeof audience === 'string' && served.includes(audience))
+    ) {
+      throw new TypeError(
+        `createVerifier: appAudiences.${app} must be a non-empty list of the verifier's audiences`,
+      );
+    }
+    byApp.set(app, Object.freeze([...new Set(list as string[])]));
+  }
+  return byApp;
+}
+
 /**
  * Builds a backend verifier: app tokens checked against the shield's JWKS with the shield's own
  * profile and claim checks (Web Crypto, no Node built-ins: Node, Workers, Deno, Lambda), route
- * requirements (level, apps, audience, Authorization binding) and, when `proofs` is given,
+ * requirements (level, apps, audiences, Authorization binding: judged by the shield's own rule,
+ * with the same production default for debug tokens) and, when `proofs` is given,
  * per-request proofs with a replay store. Every refusal is a {@link VerificationError} with the
  * protocol's code; the framework adapters answer it with problem+json and WWW-Authenticate.
  * What it cannot do, the shield does: inject secrets, and stop traffic before it reaches you.
@@ -221,6 +276,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     fetch: fetchImpl,
     proofs: proofOptions,
     onRefused,
+    mode: givenMode,
+    appAudiences: givenAppAudiences,
     ...tokenOptions
   } = options;
   if (onRefused !== undefined && typeof onRefused !== 'function') {
@@ -240,6 +297,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const tokens = createAppTokenVerifier({ ...tokenOptions, keys, clock });
   const proofs = checkProofOptions(proofOptions);
   const audiences = new Set(options.audiences);
+  const mode = checkMode(givenMode);
+  const appAudiences = checkAppAudiences(givenAppAudiences, [...audiences]);
   // Device keys (the token's cnf) are imported once each: a device signs many proofs.
   const deviceKeys = createLruCache<Promise<WebCryptoKey | null>>(DEVICE_KEY_CACHE_ENTRIES);
 
@@ -266,11 +325,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (compiled.proof && proofs === null) {
       throw new TypeError('verifier.route: proof: true needs createVerifier({ proofs: { replay } })');
     }
-    if (compiled.audience !== null && !audiences.has(compiled.audience)) {
-      throw new TypeError(
-        `verifier.route: audience ${compiled.audience} is not one of the verifier's audiences`,
-      );
+    for (const audience of compiled.audiences ?? []) {
+      if (!audiences.has(audience)) {
+        throw new TypeError(`verifier.route: audience ${audience} is not one of the verifier's audiences`);
+      }
     }
+    const tokenRule: RouteTokenRule = Object.freeze({
+      minLevel: compiled.level ?? defaultMinLevel(mode),
+      apps: compiled.apps,
+      audiences: compiled.audiences,
+    });
     const skewMs = 1000 * (compiled.proofSkewSeconds ?? proofs?.skewSeconds ?? DEFAULT_SKEW_SECONDS);
     const pending = new WeakMap<VerifiedAppRequest, PendingProof>();
 
@@ -296,18 +360,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
       const authorization = single(head, 'authorization', false);
       if (authorization === 'repeated') return refuse('duplicate_header', 'duplicate_authorization');
 
-      // 2. The token, then the route's policy.
+      // 2. The token, then the route's level, app and audience: the shield's rule, from one place.
       const verified = await tokens.verify(token);
       if (!verified.ok) return verified;
       const claims = verified.claims;
-      if (compiled.level !== null && !meetsLevel(claims.lvl, compiled.level)) {
-        return refuse('level_insufficient', 'level_below_minimum');
-      }
-      if (compiled.apps !== null && !compiled.apps.has(claims.sub))
-        return refuse('app_forbidden', 'app_not_allowed');
-      if (compiled.audience !== null && !claims.aud.includes(compiled.audience)) {
-        return refuse('app_forbidden', 'audience_not_allowed');
-      }
+      const refusal = checkRouteToken(claims, tokenRule, appAudiences);
+      if (refusal !== null) return refuse(ROUTE_TOKEN_REFUSALS[refusal], refusal);
 
       // 3. A token bound to an Authorization value is only good with that exact value.
       if (claims.ath === undefined) {
@@ -416,7 +474,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       return checkBody(head.request, body);
     }
 
-    return { requirements: compiled, needsBody: compiled.proof, verify, checkHead, checkBody };
+    return { requirements: compiled, tokenRule, needsBody: compiled.proof, verify, checkHead, checkBody };
   }
 
   return {

@@ -23,7 +23,9 @@ before(async () => {
     jwksUrl: shield.jwksUrl,
     issuer: ISSUER,
     audiences: [AUDIENCE],
+    // As the fixture shield: development mode, so routes that name no level take its debug token.
     allowDev: true,
+    mode: 'development',
     proofs: { replay: createMemoryReplayStore(), appleAppIds: { shop: [APPLE_APP_ID] } },
   });
 });
@@ -143,7 +145,7 @@ test('Express: requirements are checked when the middleware is built', () => {
   );
   assert.throws(() => requireAppToken(verifier, { level: 'platinum' as never }), /level must be one of/);
   assert.throws(
-    () => requireAppToken(verifier, { audience: 'other-api' }),
+    () => requireAppToken(verifier, { audiences: ['other-api'] }),
     /not one of the verifier's audiences/,
   );
   const withoutProofs = createVerifier({ jwksUrl: shield.jwksUrl, issuer: ISSUER, audiences: [AUDIENCE] });

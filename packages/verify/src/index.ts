@@ -2,6 +2,7 @@
 // built-ins). Framework adapters are their own entry points: @portcullis/verify/express,
 // /fastify, /hono, /cloudflare, /lambda.
 export type { AppTokenClaims, AssuranceLevel, ErrorCode } from '@portcullis/protocol';
+export type { AppAudiences, DeploymentMode, RouteTokenRule } from '@portcullis/protocol/verification';
 export type { AppRequest, AppRequestHead } from './app-request.js';
 export { type Clock, systemClock } from './clock.js';
 export {

@@ -20,7 +20,9 @@ before(async () => {
     jwksUrl: shield.jwksUrl,
     issuer: ISSUER,
     audiences: [AUDIENCE],
+    // As the fixture shield: development mode, so routes that name no level take its debug token.
     allowDev: true,
+    mode: 'development',
     proofs: { replay: createMemoryReplayStore(), appleAppIds: { shop: [APPLE_APP_ID] } },
   });
 });

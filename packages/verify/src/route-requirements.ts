@@ -6,12 +6,20 @@ import { ASSURANCE_LEVELS, type AssuranceLevel } from '@portcullis/protocol';
  * `ath` is always held to its Authorization header, whatever the route says.
  */
 export interface RouteRequirements {
-  /** Least assurance level (`debug` < `basic` < `device` < `hardware`). */
+  /**
+   * Least assurance level (`debug` < `basic` < `device` < `hardware`). Default: the verifier's
+   * `mode`: `basic` in production (debug tokens only where `level: 'debug'` is written), `debug`
+   * in development.
+   */
   level?: AssuranceLevel;
   /** Apps (the token's `sub`) admitted; default every app the verifier's audiences admit. */
   apps?: readonly string[];
-  /** An audience the token's `aud` must include (one of the verifier's `audiences`). */
-  audience?: string;
+  /**
+   * Audiences the route accepts (each one of the verifier's `audiences`): the token's `aud` must
+   * hold one of them. Default: any, except that a debug token its credential's scope narrowed
+   * (its `aud` lacks one of its app's audiences) is refused.
+   */
+  audiences?: readonly string[];
   /** Refuse tokens not bound to the Authorization header (no `ath`). Default false. */
   binding?: boolean;
   /** Require a per-request proof signed by the device key (the verifier needs `proofs`). Default false. */
@@ -24,9 +32,10 @@ export interface RouteRequirements {
 
 /** {@link RouteRequirements} checked and frozen, defaults filled in. */
 export interface CompiledRouteRequirements {
+  /** Null: not written, the verifier's `mode` decides. */
   readonly level: AssuranceLevel | null;
   readonly apps: ReadonlySet<string> | null;
-  readonly audience: string | null;
+  readonly audiences: ReadonlySet<string> | null;
   readonly binding: boolean;
   readonly proof: boolean;
   readonly proofSkewSeconds: number | null;
@@ -36,7 +45,7 @@ export interface CompiledRouteRequirements {
 const MEMBERS = new Set([
   'level',
   'apps',
-  'audience',
+  'audiences',
   'binding',
   'proof',
   'proofSkewSeconds',
@@ -67,9 +76,9 @@ export function isCompiledRouteRequirements(value: unknown): value is CompiledRo
 /**
  * Checks a route's requirements once, when the adapter is built, and freezes them. Throws a
  * TypeError naming the member for anything it does not know (a misspelt `levle` must not
- * silently leave a route weaker than written), a level that does not exist, an empty `apps`,
- * and numbers out of range. Whether `proof` and `audience` fit the verifier is checked by
- * `verifier.route()`.
+ * silently leave a route weaker than written), a level that does not exist, an empty `apps` or
+ * `audiences`, and numbers out of range. Whether `proof` and `audiences` fit the verifier, and
+ * the default level, are decided by `verifier.route()`.
  *
  * @example
  * ```ts
@@ -85,7 +94,7 @@ export function compileRouteRequirements(
     throw new TypeError(`${caller}: route requirements must be an object`);
   }
   const raw = requirements as RouteRequirements;
-  const { level, apps, audience } = raw;
+  const { level, apps, audiences } = raw;
   for (const name of Object.keys(raw)) {
     if (!MEMBERS.has(name)) {
       throw new TypeError(
@@ -102,8 +111,13 @@ export function compileRouteRequirements(
   ) {
     throw new TypeError(`${caller}: apps must be a non-empty array of app ids`);
   }
-  if (audience !== undefined && (typeof audience !== 'string' || audience === '' || audience.length > 256)) {
-    throw new TypeError(`${caller}: audience must be a non-empty string`);
+  if (
+    audiences !== undefined &&
+    (!Array.isArray(audiences) ||
+      audiences.length === 0 ||
+      !audiences.every((aud) => typeof aud === 'string' && aud !== '' && aud.length <= 256))
+  ) {
+    throw new TypeError(`${caller}: audiences must be a non-empty array of audiences`);
   }
   const proof = boolean(raw.proof, 'proof', caller);
   const proofSkewSeconds = integer(raw.proofSkewSeconds, 'proofSkewSeconds', caller, 1, 300);
@@ -113,7 +127,7 @@ export function compileRouteRequirements(
   const compiled: CompiledRouteRequirements = Object.freeze({
     level: level ?? null,
     apps: apps === undefined ? null : new Set(apps),
-    audience: audience ?? null,
+    audiences: audiences === undefined ? null : new Set(audiences),
     binding: boolean(raw.binding, 'binding', caller),
     proof,
     proofSkewSeconds,

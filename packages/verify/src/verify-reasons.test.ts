@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ERROR_CODES } from '@portcullis/protocol';
-import { PROOF_FAILURE_REASONS, TOKEN_FAILURE_REASONS } from '@portcullis/protocol/verification';
+import {
+  PROOF_FAILURE_REASONS,
+  ROUTE_TOKEN_REFUSALS,
+  TOKEN_FAILURE_REASONS,
+} from '@portcullis/protocol/verification';
 import { VERIFY_REASONS } from './verify-reasons.js';
 
 const DOC = new URL('../../../docs/verify.md', import.meta.url);
@@ -46,12 +50,23 @@ test('every reason the verifier raises is in a catalog, and every own reason is 
   )) {
     raised.add(match[1]!);
   }
+  // The route's level, app and audience are judged by the shared rule, whose reasons are answered
+  // with their protocol code.
+  assert.match(sources, /checkRouteToken\(/);
+  assert.match(sources, /refuse\(ROUTE_TOKEN_REFUSALS\[refusal\], refusal\)/);
+  for (const reason of Object.keys(ROUTE_TOKEN_REFUSALS)) raised.add(reason);
   assert.ok(raised.size > 15, `${raised.size} reasons found`);
   assert.deepEqual(
     [...raised].filter((reason) => !known.has(reason)),
     [],
   );
   for (const entry of VERIFY_REASONS) assert.ok(raised.has(entry.code), `${entry.code} is never raised`);
+});
+
+test('the route token refusals are listed with the client code the shield answers them with', () => {
+  for (const [reason, code] of Object.entries(ROUTE_TOKEN_REFUSALS)) {
+    assert.equal(VERIFY_REASONS.find((entry) => entry.code === reason)?.clientCode, code, reason);
+  }
 });
 
 test('docs/verify.md lists exactly these reasons, with their client code, meaning and fix', () => {

@@ -3,8 +3,10 @@ import type { ErrorCode } from '@portcullis/protocol';
 /**
  * The refusal reasons of `@portcullis/verify` beyond the shared token and proof reasons
  * (`TOKEN_FAILURE_REASONS`, `PROOF_FAILURE_REASONS` of `@portcullis/protocol`): the request-level
- * checks a backend makes, each with the client code it is answered with. Stable: a reason is never
- * reused for another meaning. docs/verify.md lists the same table and a test keeps the two in step.
+ * checks a backend makes, each with the client code it is answered with. The route's level, app
+ * and audience refusals are those of the shield's gateway (`ROUTE_TOKEN_REFUSALS`), with the same
+ * codes. Stable: a reason is never reused for another meaning. docs/verify.md lists the same table
+ * and a test keeps the two in step.
  *
  * @example
  * ```ts
@@ -39,8 +41,9 @@ export const VERIFY_REASONS = [
   {
     code: 'level_below_minimum',
     clientCode: 'level_insufficient',
-    meaning: "The token's assurance level is below the route's minimum.",
-    fix: 'Attest with stronger evidence, or lower the route requirement `level`.',
+    meaning:
+      "The token's assurance level is below the route's minimum: its `level`, or when it names none the verifier `mode`'s default (`basic` in production, so debug tokens are refused).",
+    fix: "Attest with stronger evidence, or write the route requirement `level` (`level: 'debug'` admits debug tokens).",
   },
   {
     code: 'app_not_allowed',
@@ -49,10 +52,17 @@ export const VERIFY_REASONS = [
     fix: 'Use the right app, or add it to `apps`.',
   },
   {
-    code: 'audience_not_allowed',
-    clientCode: 'app_forbidden',
-    meaning: "The token's aud does not include the audience the route requires.",
-    fix: "Add the audience to the app's `audiences` in the shield config, or fix the route requirement `audience`.",
+    code: 'audience_not_accepted',
+    clientCode: 'audience_forbidden',
+    meaning: "The token's aud holds none of the route requirement `audiences`.",
+    fix: "Use a token minted for one of the route's audiences, or add its audience to `audiences`.",
+  },
+  {
+    code: 'audience_scope_narrowed',
+    clientCode: 'audience_forbidden',
+    meaning:
+      "A debug token narrowed by its credential's scope (its aud lacks one of its app's audiences: the verifier's `appAudiences`, by default all of `audiences`) on a route that names no `audiences`.",
+    fix: "Name the audience in the route's `audiences`, list the app's audiences in `appAudiences`, or widen the debug credential's scope.",
   },
   {
     code: 'jwks_unavailable',

@@ -21,7 +21,9 @@ function verifierFor(env: Env): Verifier {
     jwksUrl: env.JWKS_URL,
     issuer: env.ISSUER,
     audiences: [env.AUDIENCE],
+    // As the fixture shield: development mode, so routes that name no level take its debug token.
     allowDev: true,
+    mode: 'development',
     proofs: { replay: createMemoryReplayStore(), appleAppIds: { shop: [env.APPLE_APP_ID] } },
   });
   return verifier;
